@@ -1,0 +1,58 @@
+"""Input validation shared by gridlib's public functions (private)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_points(points, n_params: int | None = None, name: str = "points") -> np.ndarray:
+    """Return ``points`` as a finite float64 array of shape (n_points, n_params)."""
+    if isinstance(points, (str, bytes)) or points is None:
+        raise TypeError(f"{name} must be an array of shape (n_points, n_params), got {type(points).__name__}")
+    arr = np.asarray(points, dtype=float)
+    if arr.ndim == 1 and n_params is not None and arr.shape[0] == n_params:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        want = f"(n_points, {n_params})" if n_params is not None else "(n_points, n_params)"
+        raise ValueError(f"{name} must have shape {want}, got shape {arr.shape}")
+    if n_params is not None and arr.shape[1] != n_params:
+        raise ValueError(f"{name} must have shape (n_points, {n_params}), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or inf; expected finite numbers")
+    return arr
+
+
+def as_data(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """Return (X, y) as finite float arrays of shapes (n_samples, n_params) and (n_samples,)."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (n_samples, n_params), got shape {X.shape}")
+    if y.ndim != 1:
+        raise ValueError(f"y must have shape (n_samples,), got shape {y.shape}")
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} entries; expected one target per row")
+    if X.shape[0] == 0:
+        raise ValueError("X and y are empty; expected at least one sample")
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+        raise ValueError("X or y contains NaN or inf; expected finite numbers")
+    return X, y
+
+
+def check_loss_output(values, n_points: int, name: str = "loss") -> np.ndarray:
+    """Check that a batched loss returned one number per point, shape (n_points,)."""
+    arr = np.asarray(values, dtype=float)
+    if arr.shape != (n_points,):
+        raise ValueError(
+            f"{name} must return shape ({n_points},) for points of shape ({n_points}, n_params), "
+            f"got shape {arr.shape}"
+        )
+    return arr
+
+
+def positive_int(value, name: str) -> int:
+    """Return ``value`` as an int >= 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a positive integer, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value}")
+    return int(value)

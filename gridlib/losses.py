@@ -1,0 +1,169 @@
+"""Least-squares loss for linear models, evaluated through sufficient statistics."""
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validate import as_data, as_points, positive_int
+from .grid import Grid
+
+
+def sum_squared_residuals(W: ArrayLike, X: ArrayLike, y: ArrayLike, *, mean: bool = False) -> NDArray[np.float64]:
+    """Direct batched loss: ``sum_i (y_i - x_i . w)^2`` for every row ``w`` of ``W``.
+
+    Parameters
+    ----------
+    W : array, shape (n_points, n_params)
+    X : array, shape (n_samples, n_params)
+    y : array, shape (n_samples,)
+    mean : bool
+        Divide by ``n_samples`` (mean squared error) instead of summing.
+
+    Returns
+    -------
+    losses : ndarray, shape (n_points,)
+
+    Notes
+    -----
+    Builds the (n_points, n_samples) residual matrix: memory and time grow with the
+    batch size. :class:`LeastSquares` does not.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 1.0], [2.0, 1.0]]); y = np.array([1.0, 3.0])
+    >>> sum_squared_residuals([[2.0, -1.0], [0.0, 0.0]], X, y)
+    array([ 0., 10.])
+    """
+    X, y = as_data(X, y)
+    W = as_points(W, X.shape[1], "W")
+    R = y[None, :] - W @ X.T
+    out = np.einsum("ij,ij->i", R, R)
+    return out / len(y) if mean else out
+
+
+class LeastSquares:
+    """Sum of squared residuals ``L(w) = ||y - X w||^2`` of a linear model (or its mean).
+
+    Evaluates any number of parameter vectors at a cost per point that does not grow
+    with the number of samples. It stores the exact minimizer ``w*``, the residual at
+    it, and the triangular factor ``R`` of ``X = QR``, and uses the identity
+
+    ``L(w) = r* - 2 (w - w*)^T g* + ||R (w - w*)||^2``, with ``g* = X^T (y - X w*)``
+
+    (``g*`` is zero up to rounding). Every term is computed without the catastrophic
+    cancellation of the expanded form ``w^T G w - 2 w^T b + c``, so values agree with
+    the direct residual computation to about 1e-13 relative, even for noise-free data.
+
+    Parameters
+    ----------
+    X : array, shape (n_samples, n_params)
+    y : array, shape (n_samples,)
+    mean : bool
+        Mean squared error instead of the sum.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 1.0]]); y = np.array([1.0, 3.0, 5.0])
+    >>> loss = LeastSquares(X, y)
+    >>> loss.minimizer
+    array([2., 1.])
+    >>> loss([[2.0, 1.0], [0.0, 0.0]]).round(9)
+    array([ 0., 35.])
+    >>> loss.gradient([[0.0, 0.0]])
+    array([[-26., -18.]])
+    """
+
+    def __init__(self, X: ArrayLike, y: ArrayLike, *, mean: bool = False):
+        X, y = as_data(X, y)
+        self.n_samples, self.n_params = X.shape
+        self.mean = bool(mean)
+        scale = 1.0 / self.n_samples if mean else 1.0
+        w, *_ = np.linalg.lstsq(X, y, rcond=None)
+        r = y - X @ w
+        w = w + np.linalg.lstsq(X, r, rcond=None)[0]      # one step of iterative refinement
+        r = y - X @ w
+        self._w = w
+        self._r0 = scale * float(r @ r)
+        self._g0 = scale * (X.T @ r)
+        self._R = np.sqrt(scale) * np.linalg.qr(X, mode="r")
+        self._scale = scale
+        # Sufficient statistics, kept for teaching and for the gradient/Hessian.
+        self.XtX = X.T @ X
+        self.Xty = X.T @ y
+        self.yty = float(y @ y)
+
+    @property
+    def minimizer(self) -> NDArray[np.float64]:
+        """The exact least-squares minimizer ``w*``, shape (n_params,) (minimum norm if rank deficient)."""
+        return self._w.copy()
+
+    @property
+    def min_value(self) -> float:
+        """``L(w*)``."""
+        return self._r0
+
+    @property
+    def hessian(self) -> NDArray[np.float64]:
+        """``2 X^T X`` (scaled by 1/n for the mean), shape (n_params, n_params)."""
+        return 2.0 * self._scale * self.XtX
+
+    def __call__(self, W: ArrayLike) -> NDArray[np.float64]:
+        """Loss at every row of ``W`` (n_points, n_params) -> (n_points,)."""
+        D = as_points(W, self.n_params, "W") - self._w
+        Q = D @ self._R.T
+        return self._r0 - 2.0 * (D @ self._g0) + np.einsum("ij,ij->i", Q, Q)
+
+    def gradient(self, W: ArrayLike) -> NDArray[np.float64]:
+        """Gradient ``-2 X^T (y - X w)`` at every row of ``W``: (n_points, n_params) -> same shape."""
+        D = as_points(W, self.n_params, "W") - self._w
+        return 2.0 * ((D @ self._R.T) @ self._R - self._g0)
+
+    def grid_values(self, grid: Grid, chunk_size: int = 65_536) -> NDArray[np.float64]:
+        """Loss at every point of ``grid``, shaped like the grid, using its product structure.
+
+        With ``R`` upper triangular, ``||R d||^2 = (R[0,0] d_0 + t(d_1..))^2 + s(d_1..)``:
+        only the first row's term spans the whole grid, so each output value costs a
+        few in-place operations on blocks of rows (no (n_points, n_params) arrays).
+
+        Notes
+        -----
+        Extra memory: two arrays the size of one slice ``grid[i, ...]`` plus one block.
+        """
+        if not isinstance(grid, Grid):
+            raise TypeError(f"grid must be a gridlib.Grid, got {type(grid).__name__}")
+        if grid.ndim != self.n_params:
+            raise ValueError(f"grid has {grid.ndim} axes but the model has {self.n_params} parameters")
+        chunk_size = positive_int(chunk_size, "chunk_size")
+        D = self.n_params
+        d = [ax - wk for ax, wk in zip(grid.axes, self._w)]
+        tail_shape = grid.shape[1:]
+        R, g0 = self._R, self._g0
+
+        def along(k: int, v: np.ndarray) -> np.ndarray:   # 1-D array on tail axis k (k >= 1)
+            shape = [1] * (D - 1)
+            shape[k - 1] = len(v)
+            return v.reshape(shape)
+
+        # t: first row of R on the tail axes; s: everything that does not involve axis 0.
+        t = np.zeros(tail_shape)
+        s = np.full(tail_shape, self._r0)
+        for k in range(1, D):
+            t = t + along(k, R[0, k] * d[k])
+            s = s - along(k, 2.0 * g0[k] * d[k])
+        for j in range(1, D):
+            row = np.zeros(tail_shape)
+            for k in range(j, D):
+                row = row + along(k, R[j, k] * d[k])
+            s = s + row * row
+        a = R[0, 0] * d[0]
+        e = -2.0 * g0[0] * d[0]
+        out = np.empty(grid.shape)
+        rows = max(1, chunk_size // max(1, t.size))
+        expand = (slice(None),) + (None,) * (D - 1)
+        for i0 in range(0, grid.shape[0], rows):
+            blk = out[i0:i0 + rows]
+            np.add(a[i0:i0 + rows][expand], t, out=blk)
+            np.square(blk, out=blk)
+            blk += s
+            blk += e[i0:i0 + rows][expand]
+        return out
