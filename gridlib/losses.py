@@ -81,10 +81,13 @@ class LeastSquares:
         w, *_ = np.linalg.lstsq(X, y, rcond=None)
         r = y - X @ w
         w = w + np.linalg.lstsq(X, r, rcond=None)[0]      # one step of iterative refinement
-        r = y - X @ w
+        # The residual at w*, once, in extended precision where the platform has it:
+        # near the minimum of noise-free data it is the whole loss.
+        ld = np.longdouble
+        r = y.astype(ld) - X.astype(ld) @ w.astype(ld)
         self._w = w
         self._r0 = scale * float(r @ r)
-        self._g0 = scale * (X.T @ r)
+        self._g0 = scale * (X.T.astype(ld) @ r).astype(float)
         self._R = np.sqrt(scale) * np.linalg.qr(X, mode="r")
         self._scale = scale
         # Sufficient statistics, kept for teaching and for the gradient/Hessian.
