@@ -18,3 +18,12 @@ __all__ = [
     "numerical_gradient", "gradient_check", "GradientCheck",
     "post_data", "design_matrix", "batch_indices", "post_grid", "post_example", "PostExample",
 ]
+
+
+def __getattr__(name: str):
+    """Import the submodules ``plotting``, ``search`` and ``nn`` on first use."""
+    if name in {"plotting", "search", "nn"}:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
