@@ -30,5 +30,18 @@ lessons: $(STAMP)
 solutions: $(STAMP)
 	$(BIN)/python -m gridlib.course solutions
 
+## make html: execute every solution notebook (in a temporary copy) and write the offline site to site/
+html: $(STAMP)
+	$(BIN)/python -m gridlib.course.html --out site
+
+## make bench: time gridlib against np.vectorize, scipy brute and broadcasting (writes bench/results.json, bench/RESULTS.md)
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+## make grade SUBMISSIONS=dir: grade submitted notebooks (this RUNS their code: use a sandbox)
+SUBMISSIONS ?= submissions
+grade: $(STAMP)
+	$(BIN)/python -m gridlib.course grade $(SUBMISSIONS) --out grades.csv --json grades.json
+
 clean-venv:
 	rm -rf $(VENV)

@@ -78,8 +78,9 @@ def make_client(nb: Any, cwd: Path, timeout: float, allow_errors: bool = False) 
 
 
 def execute_notebook(path: Path, timeout: float = 600, budget: int = SIZE_BUDGET,
-                     out=sys.stdout, err=sys.stderr) -> int:
+                     out=None, err=None) -> int:
     """Execute the notebook at `path` and store it; return 0, or 1 on failure/over budget."""
+    out, err = out or sys.stdout, err or sys.stderr
     path = Path(path)
     try:
         nb = nbformat.read(path, as_version=4)
@@ -87,7 +88,7 @@ def execute_notebook(path: Path, timeout: float = 600, budget: int = SIZE_BUDGET
         print(f"error: {path}: not a readable notebook: {exc}", file=err)
         return 1
     client, tracker = make_client(nb, path.resolve().parent, timeout)
-    where = lambda: (f"cell {tracker.index} (id {nb.cells[tracker.index].get('id')})"
+    where = lambda: (f"cell {tracker.index + 1} (id {nb.cells[tracker.index].get('id')})"
                      if tracker.index is not None else "kernel start-up")
     try:
         client.execute(env=kernel_env())

@@ -376,8 +376,9 @@ def backup(path: Path) -> Path:
 
 
 def generate(solutions: Path, lessons: Path, force: bool = False, check: bool = False,
-             out=sys.stdout, err=sys.stderr) -> int:
+             out=None, err=None) -> int:
     """Generate every lesson; return the exit status (0 ok, 1 refused/differs, 2 errors)."""
+    out, err = out or sys.stdout, err or sys.stderr
     files = sorted(solutions.glob("*.ipynb"))
     if not files:
         print(f"no solution notebooks in {solutions}/", file=err)
