@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 
-def as_points(points, n_params: int | None = None, name: str = "points") -> np.ndarray:
-    """Return ``points`` as a finite float64 array of shape (n_points, n_params)."""
+def as_points(points, n_params: int | None = None, name: str = "points", finite: bool = True) -> np.ndarray:
+    """Return ``points`` as a float64 array of shape (n_points, n_params) (finite unless told)."""
     if isinstance(points, (str, bytes)) or points is None:
         raise TypeError(f"{name} must be an array of shape (n_points, n_params), got {type(points).__name__}")
     arr = np.asarray(points, dtype=float)
@@ -16,7 +16,7 @@ def as_points(points, n_params: int | None = None, name: str = "points") -> np.n
         raise ValueError(f"{name} must have shape {want}, got shape {arr.shape}")
     if n_params is not None and arr.shape[1] != n_params:
         raise ValueError(f"{name} must have shape (n_points, {n_params}), got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
+    if finite and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or inf; expected finite numbers")
     return arr
 

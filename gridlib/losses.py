@@ -111,15 +111,20 @@ class LeastSquares:
         return 2.0 * self._scale * self.XtX
 
     def __call__(self, W: ArrayLike) -> NDArray[np.float64]:
-        """Loss at every row of ``W`` (n_points, n_params) -> (n_points,)."""
-        D = as_points(W, self.n_params, "W") - self._w
-        Q = D @ self._R.T
-        return self._r0 - 2.0 * (D @ self._g0) + np.einsum("ij,ij->i", Q, Q)
+        """Loss at every row of ``W`` (n_points, n_params) -> (n_points,).
+
+        A non-finite row (a diverged run) gives NaN or inf there, not an error.
+        """
+        D = as_points(W, self.n_params, "W", finite=False) - self._w
+        with np.errstate(over="ignore", invalid="ignore"):
+            Q = D @ self._R.T
+            return self._r0 - 2.0 * (D @ self._g0) + np.einsum("ij,ij->i", Q, Q)
 
     def gradient(self, W: ArrayLike) -> NDArray[np.float64]:
         """Gradient ``-2 X^T (y - X w)`` at every row of ``W``: (n_points, n_params) -> same shape."""
-        D = as_points(W, self.n_params, "W") - self._w
-        return 2.0 * ((D @ self._R.T) @ self._R - self._g0)
+        D = as_points(W, self.n_params, "W", finite=False) - self._w
+        with np.errstate(over="ignore", invalid="ignore"):
+            return 2.0 * ((D @ self._R.T) @ self._R - self._g0)
 
     def grid_values(self, grid: Grid, chunk_size: int = 65_536) -> NDArray[np.float64]:
         """Loss at every point of ``grid``, shaped like the grid, using its product structure.

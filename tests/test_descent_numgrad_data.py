@@ -30,6 +30,17 @@ def test_descent_diverges_visibly_above_two_over_lambda_max():
     assert not np.isfinite(loss(above[-1])).all() or loss(above[-1])[0] > 1e6 * loss(start)[0]
 
 
+def test_one_diverging_start_does_not_stop_the_others():
+    ex = gridlib.post_example()
+    loss = LeastSquares(ex.X, ex.y)
+    lam = np.linalg.eigvalsh(loss.hessian).max()
+    paths = gradient_descent(loss.gradient, np.zeros((2, 2)), np.array([1.0 / lam, 1e3]), 4000)
+    assert np.allclose(paths[-1, 0], loss.minimizer, rtol=1e-3)
+    assert not np.all(np.isfinite(paths[-1, 1]))
+    final = loss(paths[-1])
+    assert np.isfinite(final[0]) and not np.isfinite(final[1])
+
+
 def test_steps_to_reach():
     L = np.array([[3.0, 3.0], [2.0, 3.0], [0.5, 3.0]])
     np.testing.assert_array_equal(gridlib.steps_to_reach(L, 1.0), [2, -1])
