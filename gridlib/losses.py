@@ -88,7 +88,10 @@ class LeastSquares:
         self._w = w
         self._r0 = scale * float(r @ r)
         self._g0 = scale * (X.T.astype(ld) @ r).astype(float)
-        self._R = np.sqrt(scale) * np.linalg.qr(X, mode="r")
+        R = np.linalg.qr(X, mode="r")                      # (min(n, D), D)
+        if R.shape[0] < self.n_params:                       # fewer samples than parameters
+            R = np.vstack([R, np.zeros((self.n_params - R.shape[0], self.n_params))])
+        self._R = np.sqrt(scale) * R
         self._scale = scale
         # Sufficient statistics, kept for teaching and for the gradient/Hessian.
         self.XtX = X.T @ X

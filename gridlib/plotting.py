@@ -82,7 +82,8 @@ def contour(grid: Grid, values: ArrayLike, *, markers: Mapping[str, ArrayLike] |
                                colorscale="Viridis", colorbar=dict(title="log L" if log else "L")))
     _overlay(fig, markers, paths, three_d=False)
     fig.update_layout(xaxis_title=grid.names[0], yaxis_title=grid.names[1], title=title,
-                      width=700, height=520, margin=dict(l=60, r=20, t=50, b=50))
+                      width=700, height=560, margin=dict(l=60, r=20, t=50, b=50),
+                      legend=dict(orientation="h", yanchor="top", y=-0.12, x=0))
     return fig
 
 

@@ -106,6 +106,8 @@ def test_rank_deficient_batch_has_a_valley():
     W = np.array([[0.0, 5.0], [1.0, 3.0], [2.5, 0.0]])
     np.testing.assert_allclose(loss(W), 0.0, atol=1e-12)
     np.testing.assert_allclose(loss([[0.0, 0.0]]), [25.0])
+    g = Grid.linspace(w1=(-1, 3, 9), w2=(-2, 6, 17))
+    np.testing.assert_allclose(evaluate(loss, g).ravel(), sum_squared_residuals(g.points(), X, y), atol=1e-10)
 
 
 @pytest.mark.parametrize("X, y, match", [
