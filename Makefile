@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 ## make lab: start JupyterLab on the course (localhost only, token authentication on)
+# Token authentication stays on (Jupyter's default); --allow-root only when run as root (containers, CI).
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) lessons/00-start-here.ipynb
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) \
+		$(if $(filter 0,$(shell id -u)),--allow-root) lessons/00-start-here.ipynb
 
 ## make test: unit, property and doc tests of gridlib; nbval over every notebook
 test: $(STAMP)
