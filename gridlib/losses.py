@@ -88,13 +88,13 @@ class LeastSquares:
         else:                                                # rank deficient: minimum-norm solution
             w = np.linalg.lstsq(X, y, rcond=None)[0]
             w = w + np.linalg.lstsq(X, y - X @ w, rcond=None)[0]
-        # The residual at w*, once, in extended precision where the platform has it:
-        # near the minimum of noise-free data it is the whole loss.
-        ld = np.longdouble
-        r = y.astype(ld) - X.astype(ld) @ w.astype(ld)
+        # The residual at w*, once, in compensated (twice-working-precision) arithmetic:
+        # near the minimum of noise-free data it is the whole loss, and plain float64
+        # (or even 80-bit long double) loses digits to the cancellation y - Xw.
+        r = _residual_compensated(X, y, w)
         self._w = w
         self._r0 = scale * float(r @ r)
-        self._g0 = scale * (X.T.astype(ld) @ r).astype(float)
+        self._g0 = scale * (X.T @ r)
         if R.shape[0] < self.n_params:                       # fewer samples than parameters
             R = np.vstack([R, np.zeros((self.n_params - R.shape[0], self.n_params))])
         self._R = np.sqrt(scale) * R
@@ -184,3 +184,31 @@ class LeastSquares:
             blk += s
             blk += e[i0:i0 + rows][expand]
         return out
+
+
+def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Veltkamp split: a = hi + lo with hi holding the top 26 bits."""
+    c = 134217729.0 * a
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def _residual_compensated(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``y - X @ w`` as accurate as if computed in twice float64 precision (Ogita-Rump-Oishi Dot2).
+
+    Error-free products (Dekker) and sums (Knuth), vectorized over samples; the loop
+    runs over the n_params columns only.
+    """
+    s = y.copy()
+    comp = np.zeros_like(y)
+    for k in range(X.shape[1]):
+        a, b = -X[:, k], w[k]
+        p = a * b
+        ah, al = _split(a)
+        bh, bl = _split(np.asarray(b))
+        e = al * bl - (((p - ah * bh) - al * bh) - ah * bl)
+        t = s + p
+        bb = t - s
+        comp += ((s - (t - bb)) + (p - bb)) + e
+        s = t
+    return s + comp

@@ -136,3 +136,32 @@ def test_bad_points():
         loss("w")
     with pytest.raises(ValueError, match="grid has 3 axes but the model has 2"):
         loss.grid_values(Grid.cube(np.zeros(3), 1.0, 3))
+
+
+def fraction_sse(W, X, y):
+    """Exact rational reference (the float64 inputs taken as exact), rounded once."""
+    from fractions import Fraction
+
+    Xf = [[Fraction(v) for v in row] for row in X.tolist()]
+    yf = [Fraction(v) for v in y.tolist()]
+    out = []
+    for w in W.tolist():
+        wf = [Fraction(v) for v in w]
+        out.append(float(sum((yi - sum(a * b for a, b in zip(xi, wf))) ** 2 for xi, yi in zip(Xf, yf))))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("noise", [6.0, 1e-6, 0.0])
+@pytest.mark.parametrize("batch", [True, False])
+def test_exact_to_1e_13_even_at_the_minimum_of_noise_free_data(noise, batch):
+    ex = gridlib.post_example()
+    x, y = gridlib.post_data(noise=noise)
+    X = gridlib.design_matrix(x)
+    X, y = (X[ex.batch], y[ex.batch]) if batch else (X, y)
+    loss = LeastSquares(X, y)
+    g = Grid.cube(loss.minimizer, 1e-3, 101)
+    v = evaluate(loss, g).ravel()
+    rng = np.random.default_rng(0)
+    idx = np.unique(np.concatenate([rng.choice(g.size, 25, replace=False), [int(np.argmin(v))]]))
+    ref = fraction_sse(g.points()[idx], X, y)
+    assert np.max(np.abs(v[idx] - ref) / ref) < 1e-13
