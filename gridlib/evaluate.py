@@ -13,8 +13,8 @@ from .grid import Grid
 
 BatchedLoss = Callable[[NDArray[np.float64]], ArrayLike]
 
-#: Default chunk: 65 536 points per call of the loss.
-CHUNK_SIZE = 65_536
+#: Default chunk: 8 192 points per call of the loss (small enough to stay in cache).
+CHUNK_SIZE = 8_192
 #: Default cap on the result array of :func:`evaluate` (bytes): 2 GiB.
 MAX_RESULT_BYTES = 2 * 1024**3
 

@@ -158,7 +158,7 @@ class Grid:
         idx = np.unravel_index(np.arange(start, stop), self.shape)
         return np.stack([a[i] for a, i in zip(self.axes, idx)], axis=1)
 
-    def chunks(self, chunk_size: int = 65_536) -> Iterator[tuple[slice, NDArray[np.float64]]]:
+    def chunks(self, chunk_size: int = 8_192) -> Iterator[tuple[slice, NDArray[np.float64]]]:
         """Yield ``(flat_slice, points)`` with at most ``chunk_size`` points each, in C order.
 
         Examples

@@ -36,7 +36,8 @@ def sum_squared_residuals(W: ArrayLike, X: ArrayLike, y: ArrayLike, *, mean: boo
     """
     X, y = as_data(X, y)
     W = as_points(W, X.shape[1], "W")
-    R = y[None, :] - W @ X.T
+    R = W @ X.T
+    R -= y                                  # the residual's sign does not matter once squared
     out = np.einsum("ij,ij->i", R, R)
     return out / len(y) if mean else out
 
@@ -135,7 +136,7 @@ class LeastSquares:
         with np.errstate(over="ignore", invalid="ignore"):
             return 2.0 * ((D @ self._R.T) @ self._R - self._g0)
 
-    def grid_values(self, grid: Grid, chunk_size: int = 65_536) -> NDArray[np.float64]:
+    def grid_values(self, grid: Grid, chunk_size: int = 8_192) -> NDArray[np.float64]:
         """Loss at every point of ``grid``, shaped like the grid, using its product structure.
 
         With ``R`` upper triangular, ``||R d||^2 = (R[0,0] d_0 + t(d_1..))^2 + s(d_1..)``:
