@@ -38,6 +38,8 @@ def graded(tmp_path_factory):
         "d-solution": solution.read_text(),
         "e-wrong": variant(solution, lambda nb: setattr(nb.cells[9], "source", 'answer = "a"')),
         "f-dead": variant(solution, lambda nb: nb.cells.insert(5, v4.new_code_cell("import os\nos._exit(1)"))),
+        "g-deaf": variant(solution, lambda nb: nb.cells.insert(5, v4.new_code_cell(
+            "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"))),
     }
     for who, text in texts.items():
         (subs / who).mkdir(parents=True)
@@ -72,7 +74,7 @@ def test_warns_that_it_runs_code(graded):
 
 
 def test_one_row_per_notebook_checkpoints_skipped(graded):
-    assert sorted(graded["rows"]) == ["a-corrupt", "b-loop", "c-lesson", "d-solution", "e-wrong", "f-dead"]
+    assert sorted(graded["rows"]) == ["a-corrupt", "b-loop", "c-lesson", "d-solution", "e-wrong", "f-dead", "g-deaf"]
     assert list(next(iter(graded["rows"].values())))[:4] == ["file", "status", "score", "total"]
 
 
@@ -96,9 +98,15 @@ def test_one_wrong_answer_loses_exactly_that_exercise(graded):
     assert msg == "(a) is not right: np.sum adds every entry, it does not count them."
 
 
-def test_infinite_loop_times_out(graded):
+def test_infinite_loop_times_out_is_interrupted_and_the_rest_is_graded(graded):
     row = graded["rows"]["b-loop"]
-    assert row["status"] == "timeout in cell 6 of 12 (over 5 s)"
+    assert row["status"] == "ok (timeout in cell 6 of 12, interrupted after 5 s)"
+    assert exercises(row) == ["correct", "correct", "correct"] and row["score"] == "3"
+
+
+def test_a_hang_that_ignores_interrupts_is_abandoned(graded):
+    row = graded["rows"]["g-deaf"]
+    assert row["status"] == "timeout in cell 9 of 12 (over 5 s)"     # code cells 6, 8, 9 timed out
     assert exercises(row) == ["correct", "not run", "not run"] and row["score"] == "1"
 
 

@@ -65,12 +65,24 @@ class _Tracker:
         self.index = cell_index
 
 
-def make_client(nb: Any, cwd: Path, timeout: float, allow_errors: bool = False) -> tuple[NotebookClient, _Tracker]:
-    """A NotebookClient for `nb` in a fresh python3 kernel running in `cwd`."""
+TIMEOUT_ENAME = "CellTimeout"
+
+
+def make_client(nb: Any, cwd: Path, timeout: float, allow_errors: bool = False,
+                interrupt_on_timeout: bool = False) -> tuple[NotebookClient, _Tracker]:
+    """A NotebookClient for `nb` in a fresh python3 kernel running in `cwd`.
+
+    With ``interrupt_on_timeout`` a cell that runs over ``timeout`` is interrupted, gets
+    an error output named ``CellTimeout`` and execution goes on with the next cell.
+    """
     tracker = _Tracker()
+    extra = {}
+    if interrupt_on_timeout:
+        extra["error_on_timeout"] = {"ename": TIMEOUT_ENAME, "traceback": [],
+                                     "evalue": f"cell did not finish within {timeout:g} s and was interrupted"}
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name=KERNEL, allow_errors=allow_errors,
-        record_timing=False, interrupt_on_timeout=False, shutdown_kernel="immediate",
+        nb, timeout=timeout, kernel_name=KERNEL, allow_errors=allow_errors, **extra,
+        record_timing=False, interrupt_on_timeout=interrupt_on_timeout, shutdown_kernel="immediate",
         startup_timeout=120, resources={"metadata": {"path": str(cwd)}},
         on_cell_start=tracker,
     )

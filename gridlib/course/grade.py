@@ -21,8 +21,10 @@ or *not run* (no report: the notebook stopped before its check, or the check
 cell was deleted). The exercise list comes from the notebook's metadata
 ``weights_traversal.exercises``, else from the matching solution notebook,
 else from the reports seen. A notebook's status is ``ok``, ``ok (N cells
-raised)``, ``timeout in cell N of M``, ``kernel died in cell N of M`` (cells
-counted from 1) or
+raised)``, ``ok (timeout in cell N of M, interrupted after T s)`` (a cell that
+ran over the per-cell timeout is interrupted and grading goes on; after three
+timeouts the notebook is abandoned: ``timeout in cell N of M``), ``kernel died in
+cell N of M`` (cells counted from 1) or
 ``unreadable: ...``; the rest of the class is graded either way.
 """
 
@@ -42,8 +44,11 @@ import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from .checking import MIME_TYPE
-from .execute import kernel_env, make_client
+from .execute import TIMEOUT_ENAME, kernel_env, make_client
 from .generate import META_KEY, exercise_ids
+
+#: A notebook whose cells time out this many times is abandoned (the kernel ignores interrupts).
+MAX_TIMEOUTS = 3
 
 __all__ = ["DESCRIPTION", "Result", "collect", "grade_notebook", "main"]
 
@@ -136,7 +141,17 @@ def grade_notebook(path: Path, solutions: Path, timeout: float) -> Result:
         for cell in nb.cells:  # stored outputs must not count as reports
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
-        client, tracker = make_client(nb, cwd, timeout, allow_errors=True)
+        client, tracker = make_client(nb, cwd, timeout, allow_errors=True, interrupt_on_timeout=True)
+        timed_out: list[int] = []
+
+        def on_executed(cell=None, cell_index=None, execute_reply=None, **_):
+            content = (execute_reply or {}).get("content", {})
+            if content.get("ename") == TIMEOUT_ENAME:
+                timed_out.append(cell_index)
+                if len(timed_out) >= MAX_TIMEOUTS:   # a hang the interrupt cannot stop
+                    raise CellTimeoutError(f"{MAX_TIMEOUTS} cells timed out")
+
+        client.on_cell_executed = on_executed
         where = lambda: (f"cell {tracker.index + 1} of {len(nb.cells)}"
                          if tracker.index is not None else "kernel start-up")
         try:
@@ -150,7 +165,11 @@ def grade_notebook(path: Path, solutions: Path, timeout: float) -> Result:
     result.errors = [f"cell {i + 1}: {o.get('ename')}: {o.get('evalue')}"
                      for i, c in enumerate(nb.cells) for o in c.get("outputs", [])
                      if o.get("output_type") == "error"]
-    if result.status == "ok" and result.errors:
+    if result.status == "ok" and timed_out:
+        cells = ", ".join(str(i + 1) for i in timed_out)
+        result.status = (f"ok (timeout in cell{'s' if len(timed_out) > 1 else ''} {cells} of {len(nb.cells)}, "
+                         f"interrupted after {timeout:g} s)")
+    elif result.status == "ok" and result.errors:
         n = len(result.errors)
         result.status = f"ok ({n} cell{'s' if n > 1 else ''} raised)"
     status, message = reports(nb)
