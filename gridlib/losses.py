@@ -92,7 +92,7 @@ class LeastSquares:
         # The residual at w*, once, in compensated (twice-working-precision) arithmetic:
         # near the minimum of noise-free data it is the whole loss, and plain float64
         # (or even 80-bit long double) loses digits to the cancellation y - Xw.
-        r = _residual_compensated(X, y, w)
+        r = _residual_at(X, y, w)
         self._w = w
         self._r0 = scale * float(r @ r)
         self._g0 = scale * (X.T @ r)
@@ -100,10 +100,23 @@ class LeastSquares:
             R = np.vstack([R, np.zeros((self.n_params - R.shape[0], self.n_params))])
         self._R = np.sqrt(scale) * R
         self._scale = scale
-        # Sufficient statistics, kept for teaching and for the gradient/Hessian.
-        self.XtX = X.T @ X
-        self.Xty = X.T @ y
-        self.yty = float(y @ y)
+        self._X, self._y = X, y
+
+    # Sufficient statistics, for teaching (computed on first use).
+    @property
+    def XtX(self) -> NDArray[np.float64]:
+        """``X^T X``, shape (n_params, n_params)."""
+        return self._X.T @ self._X
+
+    @property
+    def Xty(self) -> NDArray[np.float64]:
+        """``X^T y``, shape (n_params,)."""
+        return self._X.T @ self._y
+
+    @property
+    def yty(self) -> float:
+        """``y^T y``."""
+        return float(self._y @ self._y)
 
     @property
     def minimizer(self) -> NDArray[np.float64]:
@@ -118,7 +131,7 @@ class LeastSquares:
     @property
     def hessian(self) -> NDArray[np.float64]:
         """``2 X^T X`` (scaled by 1/n for the mean), shape (n_params, n_params)."""
-        return 2.0 * self._scale * self.XtX
+        return 2.0 * self._R.T @ self._R
 
     def __call__(self, W: ArrayLike) -> NDArray[np.float64]:
         """Loss at every row of ``W`` (n_points, n_params) -> (n_points,).
@@ -192,6 +205,20 @@ def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     c = 134217729.0 * a
     hi = c - (c - a)
     return hi, a - hi
+
+
+def _residual_at(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``y - X @ w``, accurate enough that ``||r||^2`` has a relative error below ~1e-14.
+
+    Plain float64 when the rounding bound allows it; compensated arithmetic when the
+    residual is small next to ``y`` and ``X w`` (cancellation: nearly noise-free data).
+    """
+    r = y - X @ w
+    bound = (X.shape[1] + 2) * np.finfo(float).eps * (np.abs(y) + np.abs(X) @ np.abs(w))
+    rr = float(r @ r)
+    if rr > 0 and 2.0 * float(np.abs(r) @ bound) <= 1e-14 * rr:
+        return r
+    return _residual_compensated(X, y, w)
 
 
 def _residual_compensated(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
