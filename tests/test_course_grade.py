@@ -107,7 +107,9 @@ def test_infinite_loop_times_out_is_interrupted_and_the_rest_is_graded(graded):
 def test_a_hang_that_ignores_interrupts_is_abandoned(graded):
     row = graded["rows"]["g-deaf"]
     assert row["status"] == "timeout in cell 9 of 12 (over 5 s)"     # code cells 6, 8, 9 timed out
-    assert exercises(row) == ["correct", "not run", "not run"] and row["score"] == "1"
+    # cells 8 and 9 belong to exercise 1.2: a check that never finishes counts as wrong
+    assert exercises(row) == ["correct", "wrong", "not run"] and row["score"] == "1"
+    assert "did not finish within 5 s" in graded["json"]["g-deaf"]["messages"]["1.2"]
 
 
 def test_kernel_death_is_reported(graded):

@@ -45,7 +45,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from .checking import MIME_TYPE
 from .execute import TIMEOUT_ENAME, kernel_env, make_client
-from .generate import META_KEY, exercise_ids
+from .generate import EXERCISE_RE, META_KEY, exercise_ids
 
 #: A notebook whose cells time out this many times is abandoned (the kernel ignores interrupts).
 MAX_TIMEOUTS = 3
@@ -173,6 +173,12 @@ def grade_notebook(path: Path, solutions: Path, timeout: float) -> Result:
         n = len(result.errors)
         result.status = f"ok ({n} cell{'s' if n > 1 else ''} raised)"
     status, message = reports(nb)
+    for index in timed_out:        # a check that never finished: that exercise is wrong
+        ex = _exercise_of_cell(nb, index)
+        if ex is not None and ex not in status:
+            status[ex] = WRONG
+            message[ex] = (f"cell {index + 1} did not finish within {timeout:g} s and was interrupted "
+                           "(an infinite loop, or far too slow?)")
     exercises = expected or sorted(status, key=_sort_key)
     exercises += sorted((e for e in status if e not in exercises), key=_sort_key)
     result.exercises = {ex: status.get(ex, NOT_RUN) for ex in exercises}
@@ -180,6 +186,16 @@ def grade_notebook(path: Path, solutions: Path, timeout: float) -> Result:
     result.total = len(expected or exercises)
     result.score = sum(result.exercises.get(ex) == CORRECT for ex in (expected or exercises))
     return result
+
+
+def _exercise_of_cell(nb: Any, index: int) -> str | None:
+    """The exercise whose ``### Exercise N.k`` heading last precedes cell ``index``."""
+    for cell in reversed(nb.cells[:index]):
+        if cell.cell_type == "markdown":
+            found = list(EXERCISE_RE.finditer(cell.source))
+            if found:
+                return found[-1].group("id")
+    return None
 
 
 def write_csv(results: list[Result], path: Path) -> None:
