@@ -2,7 +2,7 @@
 
 Skipped (with the reason) when Chromium, chromedriver or selenium is missing;
 .ci/run installs Chromium so CI runs them. Nothing needs the internet: pages
-load from file://, JupyterLab listens on 127.0.0.1, and Chromium starts with
+are served over HTTP on 127.0.0.1, JupyterLab listens on 127.0.0.1, and Chromium starts with
 background networking disabled.
 
 Screenshots are written to $ARTIFACTS_DIR, else tests/artifacts/ (git-ignored):
@@ -54,6 +54,11 @@ def browser(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory):
+    """The static sites, served over HTTP on 127.0.0.1 as a teacher would publish them."""
+    import functools
+    import http.server
+    import threading
+
     from gridlib.course import html as site
 
     root = tmp_path_factory.mktemp("sites")
@@ -62,12 +67,29 @@ def sites(tmp_path_factory):
                     log=quiet)
     if SOLUTIONS:
         site.build_site(SOLUTIONS, root / "solutions", run=False, log=quiet)
-    return root
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    global SITE_URL, SITE_ROOT
+    SITE_URL, SITE_ROOT = f"http://127.0.0.1:{server.server_address[1]}", root
+    yield root
+    server.shutdown()
+    server.server_close()
+
+
+SITE_URL, SITE_ROOT = "", None
 
 
 def load(driver, path: Path) -> None:
     driver.get_log("browser")                   # forget the previous page's messages
-    driver.get(path.as_uri())
+    inside = SITE_ROOT is not None and path.resolve().is_relative_to(Path(SITE_ROOT).resolve())
+    driver.get(f"{SITE_URL}/{path.resolve().relative_to(Path(SITE_ROOT).resolve()).as_posix()}"
+               if inside else path.as_uri())
     wait_for(lambda: driver.execute_script("return document.readyState") == "complete",
              PAGE_TIMEOUT, what=f"{path.name} to load")
 
@@ -117,7 +139,13 @@ def test_static_page_draws_every_figure_without_errors(browser, sites, which, na
     if n_figures:
         browser.execute_script("document.querySelector('div.wt-plotly').scrollIntoView();")
     browser.save_screenshot(str(wt_browser.artifacts_dir() / f"static-{which}-{name}.png"))
-    assert wt_browser.page_errors(browser) == [], f"JavaScript errors on {page.name}"
+    errors = wt_browser.page_errors(browser)
+    assert errors == [], f"JavaScript errors on {page.name}: {errors}"
+    if which == "solutions" and name != "index":      # formulas typeset by the site's own MathJax
+        wait_for(lambda: browser.execute_script(
+            "return document.querySelectorAll('.MathJax, .MathJax_Display').length;") > 0,
+            PAGE_TIMEOUT, what=f"MathJax to typeset the formulas of {page.name}")
+        assert wt_browser.page_errors(browser) == [], f"JavaScript errors on {page.name} (MathJax)"
     if name == "index":
         lessons = browser.execute_script("return document.querySelectorAll('li.lesson a').length;")
         assert lessons == (len(SOLUTIONS) if which == "solutions" else 2)
@@ -132,7 +160,8 @@ def test_static_page_draws_every_figure_without_errors(browser, sites, which, na
         wait_for(lambda: view_signature(browser, gd) != before, 30,
                  what=f"figure {gd.get_attribute('id')} of {name} to change with its slider")
         assert browser.execute_script("return arguments[0].layout.sliders[0].active;", gd) != active
-    assert wt_browser.page_errors(browser) == [], f"JavaScript errors on {page.name} (sliders)"
+    errors = wt_browser.page_errors(browser)
+    assert errors == [], f"JavaScript errors on {page.name} (sliders): {errors}"
 
 
 def test_the_checks_catch_a_network_fetch_and_an_undrawn_figure(browser, tmp_path):

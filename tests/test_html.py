@@ -172,3 +172,5 @@ def test_every_solution_publishes_with_all_its_figures(tmp_path, plotly_js_head)
         assert text.count('class="wt-plotly"') == n, page.name
         assert text.count(plotly_js_head) == (1 if n else 0), page.name
         assert not EXTERNAL_FETCH.search(text), f"{page.name} loads a resource from the network"
+        assert 'src="mathjax/MathJax.js?config=' in text, f"{page.name} has no local MathJax"
+    assert (tmp_path / "site" / "mathjax" / "MathJax.js").is_file()

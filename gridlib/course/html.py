@@ -12,7 +12,8 @@ Figures are stored in the notebooks as plotly JSON
 (``application/vnd.plotly.v1+json``), which nbconvert does not render. Each
 one becomes a ``<div>`` drawn by ``Plotly.newPlot`` with plotly.js embedded
 *once* per page, inline, from the installed plotly package: the pages need no
-network (no CDN, no require.js, no MathJax download). Kernel-free plotly
+network (no CDN, no require.js, no MathJax download: formulas are typeset by the
+MathJax 2 of jupyter-server-mathjax, copied once into the site's ``mathjax/``). Kernel-free plotly
 sliders and animation frames therefore work on the page. Widget views need a
 kernel: each one is replaced by a short note.
 
@@ -55,12 +56,25 @@ _MARKER = re.compile(r"^[ \t]*### (?:BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE
 # CDNs), with plotly.js inline once, a navigation bar, and the figure loader.
 _PAGE_TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 {%- block html_head_js -%}
+<link rel="icon" href="data:,">
 {%- if resources.wt.plotly_js -%}
 <script type="text/javascript">{{ resources.wt.plotly_js }}</script>
 {%- endif -%}
 {%- endblock html_head_js -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mathjax -%}
+{%- if resources.wt.mathjax -%}
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({
+  tex2jax: {inlineMath: [["$", "$"], ["\\(", "\\)"]], displayMath: [["$$", "$$"], ["\\[", "\\]"]],
+            processEscapes: true, processEnvironments: true},
+  "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null},
+  messageStyle: "none", showMathMenu: false
+});
+</script>
+<script type="text/javascript" src="{{ resources.wt.mathjax }}"></script>
+{%- endif -%}
+{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block extra_css -%}
 <style type="text/css">{{ resources.wt.css }}</style>
@@ -97,7 +111,8 @@ _LOADER = """
   for (var i = 0; i < nodes.length; i++) {
     var fig = JSON.parse(nodes[i].textContent);
     var div = document.getElementById(nodes[i].getAttribute("data-target"));
-    var config = Object.assign({responsive: true, displaylogo: false}, fig.config || {});
+    // typesetMath off: the page's MathJax is for the text; plotly would ask it for TeX fonts.
+    var config = Object.assign({responsive: true, displaylogo: false}, fig.config || {}, {typesetMath: false});
     Plotly.newPlot(div, {data: fig.data || [], layout: fig.layout || {},
                          frames: fig.frames || [], config: config});
   }
@@ -227,10 +242,26 @@ def _exporter():
                         extra_loaders=[DictLoader({"wt_page.html.j2": _PAGE_TEMPLATE})])
 
 
-def render_page(nb: Any, title: str, nav: str = "", plotly_js: str | None = None) -> str:
+#: MathJax 2, served from the site's own ``mathjax/`` folder (copied from jupyter-server-mathjax).
+MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"   # with its STIX-Web fonts
+
+
+def mathjax_dir() -> Path | None:
+    """The folder of an offline MathJax 2 (the jupyter-server-mathjax package), if installed."""
+    try:
+        import jupyter_server_mathjax
+    except ImportError:
+        return None
+    folder = Path(jupyter_server_mathjax.__file__).resolve().parent / "static"
+    return folder if (folder / "MathJax.js").is_file() else None
+
+
+def render_page(nb: Any, title: str, nav: str = "", plotly_js: str | None = None,
+                mathjax_url: str | None = None) -> str:
     """The HTML page of one notebook (prepared or not), with plotly.js inline if it has figures.
 
-    `plotly_js` defaults to the installed plotly's bundle.
+    `plotly_js` defaults to the installed plotly's bundle. With `mathjax_url` (a path
+    relative to the page, never a CDN) formulas are typeset by that local MathJax.
     """
     nb, n_figures = prepare_notebook(nb)
     if n_figures and plotly_js is None:
@@ -240,7 +271,7 @@ def render_page(nb: Any, title: str, nav: str = "", plotly_js: str | None = None
     resources = {
         "metadata": {"name": title},
         "wt": {"plotly_js": plotly_js if n_figures else "", "css": _CSS, "nav": nav,
-               "loader": _LOADER},
+               "loader": _LOADER, "mathjax": mathjax_url or ""},
     }
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return body
@@ -264,6 +295,7 @@ def render_index(lessons: list[tuple[str, LessonInfo]], title: str = COURSE_TITL
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="icon" href="data:,">
 <title>{html.escape(title)}</title>
 <style type="text/css">
 body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 52em;
@@ -329,6 +361,13 @@ def build_site(notebooks: list[Path], out: Path, run: bool = True, timeout: floa
     hrefs = [f"{p.stem}.html" for p in notebooks]
     plotly_js = None
     pages = []
+    mathjax_url = None
+    mj = mathjax_dir()
+    if mj is None:
+        log("note: jupyter-server-mathjax is not installed; formulas stay as TeX source")
+    else:
+        shutil.copytree(mj, out / "mathjax", dirs_exist_ok=True)
+        mathjax_url = MATHJAX_URL
     with tempfile.TemporaryDirectory(prefix="wt-html-") as tmp:
         for i, (path, nb) in enumerate(zip(notebooks, loaded)):
             if run:
@@ -347,7 +386,7 @@ def build_site(notebooks: list[Path], out: Path, run: bool = True, timeout: floa
             prev = (hrefs[i - 1], infos[i - 1].title) if i > 0 else None
             nxt = (hrefs[i + 1], infos[i + 1].title) if i + 1 < len(notebooks) else None
             page = out / hrefs[i]
-            page.write_text(render_page(nb, infos[i].title, _nav(prev, nxt), plotly_js),
+            page.write_text(render_page(nb, infos[i].title, _nav(prev, nxt), plotly_js, mathjax_url),
                             encoding="utf-8")
             pages.append(page)
             log(f"wrote {page}")
