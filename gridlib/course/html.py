@@ -28,7 +28,6 @@ import argparse
 import copy
 import html
 import json
-import os
 import re
 import shutil
 import sys
@@ -47,7 +46,6 @@ __all__ = [
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGET_NOTE = "Interactive widget \u2014 run this notebook in JupyterLab to use it."
-REPO_ROOT = Path(__file__).resolve().parents[2]
 COURSE_TITLE = "Weights Traversal"
 _MARKER = re.compile(r"^[ \t]*### (?:BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 
@@ -321,22 +319,12 @@ JupyterLab (<code>make lab</code>) to use them.</p>
 """
 
 
-def _kernel_env() -> dict[str, str]:
-    env = dict(os.environ)
-    parts = [str(REPO_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    env["PYTHONPATH"] = os.pathsep.join(parts)
-    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    return env
-
-
 def execute(nb: Any, cwd: Path, timeout: float = 600) -> Any:
     """Run `nb` (in memory) top to bottom in a fresh python3 kernel working in `cwd`."""
-    from nbclient import NotebookClient
+    from .execute import kernel_env, make_client
 
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                            shutdown_kernel="immediate", startup_timeout=120,
-                            resources={"metadata": {"path": str(cwd)}})
-    client.execute(env=_kernel_env())
+    client, _ = make_client(nb, cwd, timeout)
+    client.execute(env=kernel_env())
     return nb
 
 
