@@ -215,16 +215,32 @@ def run_all_cells(driver, lab, notebook: str) -> None:
     wait_for(lambda: "Idle" in status() and driver.find_elements(
         By.CSS_SELECTOR, f"{PANEL} .jp-CodeCell"), LAB_TIMEOUT,
         what=f"{notebook} to open with an idle kernel")
-    driver.find_element(By.XPATH, "//div[contains(@class, 'lm-MenuBar-itemLabel')][text()='Run']").click()
-    wait_for(lambda: driver.find_element(
-        By.XPATH, "//div[contains(@class, 'lm-Menu-itemLabel')][text()='Run All Cells']"),
-        10, what="the Run menu").click()
-
-    def all_ran():
-        prompts = driver.execute_script(
+    def prompts():
+        return driver.execute_script(
             f"return Array.from(document.querySelectorAll('{PANEL} .jp-CodeCell .jp-InputPrompt'))"
             ".map(e => e.textContent.trim());")
-        return prompts and all(re.fullmatch(r"\[\d+\]:", p) for p in prompts) and "Idle" in status()
+
+    def run_all():
+        driver.find_element(By.XPATH, "//div[contains(@class, 'lm-MenuBar-itemLabel')][text()='Run']").click()
+        wait_for(lambda: driver.find_element(
+            By.XPATH, "//div[contains(@class, 'lm-Menu-itemLabel')][text()='Run All Cells']"),
+            10, what="the Run menu").click()
+
+    # The status bar can still show the previous notebook's idle kernel while this one's
+    # kernel starts; Run All issued then does nothing. Retry until a cell starts.
+    for attempt in range(3):
+        run_all()
+        try:
+            wait_for(lambda: any(p != "[ ]:" for p in prompts()), 30, interval=0.5,
+                     what=f"a cell of {notebook} to start")
+            break
+        except TimeoutError:
+            if attempt == 2:
+                raise
+
+    def all_ran():
+        ps = prompts()
+        return ps and all(re.fullmatch(r"\[\d+\]:", p) for p in ps) and "Idle" in status()
 
     try:
         wait_for(all_ran, LAB_TIMEOUT, interval=1, what=f"every cell of {notebook} to run")
