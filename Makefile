@@ -26,15 +26,15 @@ test: $(STAMP)
 
 ## make lessons: regenerate lessons/ from solutions/ (never overwrites a learner's work)
 lessons: $(STAMP)
-	$(BIN)/python -m gridlib.course lessons
+	$(BIN)/python -m wtcourse lessons
 
 ## make solutions: execute every solution notebook in a fresh kernel and store its outputs
 solutions: $(STAMP)
-	$(BIN)/python -m gridlib.course solutions
+	$(BIN)/python -m wtcourse solutions
 
 ## make html: execute every solution notebook (in a temporary copy) and write the offline site to site/
 html: $(STAMP)
-	$(BIN)/python -m gridlib.course.html --out site
+	$(BIN)/python -m wtcourse.html --out site
 
 ## make bench: time gridlib against np.vectorize, scipy brute and broadcasting (writes bench/results.json, bench/RESULTS.md)
 bench: $(STAMP)
@@ -43,7 +43,7 @@ bench: $(STAMP)
 ## make grade SUBMISSIONS=dir: grade submitted notebooks (this RUNS their code: use a sandbox)
 SUBMISSIONS ?= submissions
 grade: $(STAMP)
-	$(BIN)/python -m gridlib.course grade $(SUBMISSIONS) --out grades.csv --json grades.json
+	$(BIN)/python -m wtcourse grade $(SUBMISSIONS) --out grades.csv --json grades.json
 
 clean-venv:
 	rm -rf $(VENV)

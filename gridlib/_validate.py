@@ -56,3 +56,32 @@ def positive_int(value, name: str) -> int:
     if value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value}")
     return int(value)
+
+
+def as_grid(grid, name: str = "grid"):
+    """Return ``grid`` if it is a :class:`gridlib.Grid`; raise TypeError naming the type otherwise."""
+    from .grid import Grid
+
+    if not isinstance(grid, Grid):
+        raise TypeError(f"{name} must be a gridlib.Grid, got {type(grid).__name__}")
+    return grid
+
+
+def as_rng(rng, name: str = "rng") -> np.random.Generator:
+    """Return a Generator from ``None | int | numpy.random.Generator`` (SPEC 7 style).
+
+    ``None`` gives fresh OS entropy (not reproducible); an int seeds
+    ``np.random.default_rng``; a Generator is returned as is (shared state).
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
+        raise TypeError(
+            f"{name} must be None, an integer seed or a numpy.random.Generator "
+            f"(np.random.default_rng(seed)), got {type(rng).__name__}"
+        )
+    if rng < 0:
+        raise ValueError(f"{name} must be a non-negative integer seed, got {rng}")
+    return np.random.default_rng(int(rng))

@@ -59,7 +59,7 @@ def sites(tmp_path_factory):
     import http.server
     import threading
 
-    from gridlib.course import html as site
+    from wtcourse import html as site
 
     root = tmp_path_factory.mktemp("sites")
     quiet = lambda msg: None  # noqa: E731

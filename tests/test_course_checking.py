@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from gridlib.course import checking
-from gridlib.course.checking import (
+from wtcourse import checking
+from wtcourse.checking import (
     MIME_TYPE, NotAttempted, call, exercise, expect_choice, expect_close, expect_equal,
     expect_shape, is_placeholder)
 
@@ -154,7 +154,7 @@ def test_choice_exercise_not_attempted_wrong_correct(capsys):
 def test_checking_imports_no_notebook_machinery():
     import subprocess
     import sys
-    code = ("import sys, gridlib.course.checking, gridlib.course; "
+    code = ("import sys, wtcourse.checking, wtcourse; "
             "bad = [m for m in ('nbformat', 'nbclient') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -10,8 +10,8 @@ import nbformat
 import pytest
 from nbformat import v4
 
-from gridlib.course import generate as gen
-from gridlib.course.generate import GenerationError, make_lesson, notebook_text, strip_solutions
+from wtcourse import generate as gen
+from wtcourse.generate import GenerationError, make_lesson, notebook_text, strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "course" / "99-tiny.json"
@@ -211,7 +211,7 @@ def test_bad_solution_is_an_error(course, capsys):
 
 def test_command_line(course):
     """The CLI wiring (one subprocess: importing nbformat is slow in some environments)."""
-    cmd = [sys.executable, "-m", "gridlib.course", "lessons"]
+    cmd = [sys.executable, "-m", "wtcourse", "lessons"]
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
     done = subprocess.run(cmd, cwd=course, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

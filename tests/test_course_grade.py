@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from nbformat import v4
 
-from gridlib.course.generate import make_lesson, notebook_text
+from wtcourse.generate import make_lesson, notebook_text
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "course" / "99-tiny.json"
@@ -48,7 +48,7 @@ def graded(tmp_path_factory):
     (subs / "c-lesson" / ".ipynb_checkpoints" / NAME).write_text("{}")
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in subs.rglob("*.ipynb")}
     done = subprocess.run(
-        [sys.executable, "-m", "gridlib.course", "grade", "submitted", "--out", "grades.csv",
+        [sys.executable, "-m", "wtcourse", "grade", "submitted", "--out", "grades.csv",
          "--json", "grades.json", "--timeout", "5"],
         cwd=course, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(course)},
         capture_output=True, text=True, timeout=300)

@@ -1,4 +1,4 @@
-"""Storage rules for notebooks in git, and `python -m gridlib.course solutions` that applies them."""
+"""Storage rules for notebooks in git, and `python -m wtcourse solutions` that applies them."""
 
 from pathlib import Path
 
@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbformat import v4
 
-from gridlib.course.execute import SIZE_BUDGET, execute_notebook
+from wtcourse.execute import SIZE_BUDGET, execute_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "course" / "99-tiny.json"

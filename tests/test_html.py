@@ -1,4 +1,4 @@
-"""The static (browser) edition: `python -m gridlib.course.html` / `make html`.
+"""The static (browser) edition: `python -m wtcourse.html` / `make html`.
 
 These tests need no browser: they check the HTML that is written. The pages
 are loaded in headless Chromium by tests/test_browser.py.
@@ -17,7 +17,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
 import wt_browser  # noqa: E402
 
-from gridlib.course import html as site  # noqa: E402
+from wtcourse import html as site  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((REPO_ROOT / "solutions").glob("*.ipynb"))
@@ -155,7 +155,7 @@ def test_a_failing_notebook_fails_the_build_naming_it(tmp_path, capsys):
 
 
 def test_import_gridlib_does_not_import_the_site_builder():
-    code = ("import sys, gridlib; bad = [m for m in ('gridlib.course.html', 'nbconvert', 'nbformat') "
+    code = ("import sys, gridlib; bad = [m for m in ('wtcourse.html', 'nbconvert', 'nbformat') "
             "if m in sys.modules]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO_ROOT)
 

@@ -1,9 +1,9 @@
 """Self-checks for learners: the ``exercise`` decorator and ``expect_*`` helpers.
 
-A lesson's check module ``gridlib/course/checks/lNN.py`` defines one function
+A lesson's check module ``wtcourse/checks/lNN.py`` defines one function
 per exercise and decorates it with :func:`exercise`::
 
-    from gridlib.course.checking import exercise, call, expect_close
+    from wtcourse.checking import exercise, call, expect_close
 
     @exercise("1.2")
     def e1_2(batch_loss):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 import gridlib
-from gridlib.course.checking import NotAttempted, exercise, expect_close, expect_shape
+from wtcourse.checking import NotAttempted, exercise, expect_close, expect_shape
 
 __all__ = ["e0_1", "e0_2"]
 

@@ -1,4 +1,4 @@
-"""``python -m gridlib.course {lessons,solutions,grade}`` (see each module's docstring)."""
+"""``python -m wtcourse {lessons,solutions,grade}`` (see each module's docstring)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m gridlib.course",
+    parser = argparse.ArgumentParser(prog="python -m wtcourse",
                                      description="Weights Traversal course tools.")
     sub = parser.add_subparsers(dest="command", required=True)
     from . import generate, execute, grade  # imported here: they need nbformat/nbclient

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gridlib.course.checking import call, exercise, expect_choice, expect_close, expect_shape
+from wtcourse.checking import call, exercise, expect_choice, expect_close, expect_shape
 from gridlib.nn import MLP
 
 __all__ = ["e5_1", "e5_2", "e5_3", "e5_4", "e5_5", "e5_6"]

@@ -10,7 +10,7 @@ import itertools
 import numpy as np
 
 from gridlib import LeastSquares, batch_indices, design_matrix, post_data
-from gridlib.course.checking import (NotAttempted, call, exercise, expect_choice, expect_close,
+from wtcourse.checking import (NotAttempted, call, exercise, expect_choice, expect_close,
                                      expect_equal, expect_shape)
 
 __all__ = ["e2_1", "e2_2", "e2_3", "e2_4", "e2_5", "gradient_cov_theory", "minima_cov_theory"]

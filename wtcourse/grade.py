@@ -1,6 +1,6 @@
 """Grade submitted notebooks from the reports their check cells publish.
 
-``python -m gridlib.course grade PATH [PATH ...] --out grades.csv [--json grades.json]``
+``python -m wtcourse grade PATH [PATH ...] --out grades.csv [--json grades.json]``
 
 **This runs the submitted code** with your permissions. Grade untrusted
 submissions inside a sandbox: a container or VM with no network and no
@@ -15,7 +15,7 @@ working directory is the folder of the matching ``solutions/`` notebook
 files are only read.
 
 Every check cell publishes ``{"exercise", "status", "message"}``
-(:mod:`gridlib.course.checking`); the last report per exercise wins. Each
+(:mod:`wtcourse.checking`); the last report per exercise wins. Each
 exercise is *correct*, *wrong* (with the check's message), *not attempted*,
 or *not run* (no report: the notebook stopped before its check, or the check
 cell was deleted). The exercise list comes from the notebook's metadata
@@ -253,7 +253,7 @@ def run(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
-    parser = argparse.ArgumentParser(prog="python -m gridlib.course grade", description=DESCRIPTION,
+    parser = argparse.ArgumentParser(prog="python -m wtcourse grade", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments(parser)
     return run(parser.parse_args(argv))

@@ -8,7 +8,9 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from numpy.typing import ArrayLike
 
-from .grid import Grid
+from ..grid import Grid
+
+__all__ = ["setup_notebook", "contour", "surface"]
 
 _COLORS = ["#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#e377c2", "#7f7f7f"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 import gridlib
-from gridlib.course.checking import (NotAttempted, call, exercise, expect_choice, expect_close,
+from wtcourse.checking import (NotAttempted, call, exercise, expect_choice, expect_close,
                                      expect_equal, expect_shape)
 from gridlib.search import coarse_to_fine, profile_bias, sobol_search
 

@@ -1,7 +1,7 @@
 """Generate ``lessons/NN-topic.ipynb`` from ``solutions/NN-topic.ipynb``.
 
 The solution notebook is the single source of truth; the lesson is derived
-from it and is never edited by hand (``python -m gridlib.course lessons``).
+from it and is never edited by hand (``python -m wtcourse lessons``).
 
 Placeholder rules
 -----------------
@@ -399,7 +399,7 @@ def generate(solutions: Path, lessons: Path, force: bool = False, check: bool = 
     if check:
         stale = [t for t, _, _, v in plans if v.action != "unchanged"]
         for t in stale:
-            print(f"out of date: {t} (run `python -m gridlib.course lessons`)", file=err)
+            print(f"out of date: {t} (run `python -m wtcourse lessons`)", file=err)
         if not stale and status == 0:
             print(f"{len(plans)} lessons up to date", file=out)
         return max(status, 1 if stale else 0)
@@ -408,7 +408,7 @@ def generate(solutions: Path, lessons: Path, force: bool = False, check: bool = 
         for t, v in refused:
             print(f"refusing to overwrite {t}: {v.reason}.", file=err)
         print("Nothing was written. Save your own work under another name, or re-run with "
-              "`python -m gridlib.course lessons --force`, which first copies each of these files "
+              "`python -m wtcourse lessons --force`, which first copies each of these files "
               "to <file>.bak-YYYYmmdd-HHMMSS.", file=err)
         return 1
     lessons.mkdir(parents=True, exist_ok=True)
@@ -424,9 +424,9 @@ def generate(solutions: Path, lessons: Path, force: bool = False, check: bool = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m gridlib.course lessons [--force] [--check]``."""
+    """Command line: ``python -m wtcourse lessons [--force] [--check]``."""
     import argparse
-    parser = argparse.ArgumentParser(prog="python -m gridlib.course lessons",
+    parser = argparse.ArgumentParser(prog="python -m wtcourse lessons",
                                      description="Generate lessons/ from solutions/ "
                                      "(answers replaced by placeholders).")
     add_arguments(parser)

@@ -1,6 +1,6 @@
 """Execute solution notebooks in a fresh kernel and store them by the storage rules.
 
-``python -m gridlib.course solutions [FILE ...]`` runs each notebook
+``python -m wtcourse solutions [FILE ...]`` runs each notebook
 (default: every ``solutions/*.ipynb``) top to bottom in a new ``python3``
 kernel whose working directory is the notebook's folder and whose
 ``PYTHONPATH`` starts with the repository root (so ``import gridlib`` works
@@ -34,7 +34,7 @@ __all__ = ["SIZE_BUDGET", "clean_for_storage", "execute_notebook", "kernel_env",
 
 SIZE_BUDGET = 2_500_000  # bytes
 KERNEL = "python3"
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def kernel_env() -> dict[str, str]:
@@ -152,7 +152,7 @@ def run(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
-    parser = argparse.ArgumentParser(prog="python -m gridlib.course solutions",
+    parser = argparse.ArgumentParser(prog="python -m wtcourse solutions",
                                      description=__doc__.splitlines()[0])
     add_arguments(parser)
     return run(parser.parse_args(argv))

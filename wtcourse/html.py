@@ -1,6 +1,6 @@
 """Build the browser edition of the course: a static site that shows every figure offline.
 
-``python -m gridlib.course.html`` (or ``make html``) executes every solution
+``python -m wtcourse.html`` (or ``make html``) executes every solution
 notebook in a fresh kernel, in a temporary copy of ``solutions/`` (the stored
 notebooks are never modified), and writes ``site/``:
 
@@ -385,7 +385,7 @@ def build_site(notebooks: list[Path], out: Path, run: bool = True, timeout: floa
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gridlib.course.html",
+    parser = argparse.ArgumentParser(prog="python -m wtcourse.html",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path,
                         help="notebooks to publish (default: solutions/*.ipynb)")

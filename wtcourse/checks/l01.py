@@ -12,7 +12,7 @@ import contextlib
 import numpy as np
 
 import gridlib
-from gridlib.course.checking import (call, exercise, expect_choice, expect_close,
+from wtcourse.checking import (call, exercise, expect_choice, expect_close,
                                      expect_shape)
 
 __all__ = ["e1_1", "e1_2", "e1_3", "e1_4", "e1_5", "e1_6"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from gridlib import numerical_gradient, post_example
-from gridlib.course.checking import call, exercise, expect_choice, expect_close, expect_shape
+from wtcourse.checking import call, exercise, expect_choice, expect_close, expect_shape
 
 __all__ = ["e4_1", "e4_2", "e4_3", "e4_4", "e4_5", "e4_6"]
 

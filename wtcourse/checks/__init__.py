@@ -1,0 +1,1 @@
+"""Per-lesson self-check modules: ``lNN.py`` for lesson NN (see wtcourse.checking)."""
