@@ -6,9 +6,10 @@ back shaped like the grid (``indexing="ij"``: axis k is parameter k).
 
 from .data import PostExample, batch_indices, design_matrix, post_data, post_example, post_grid
 from .descent import gradient_descent, steps_to_reach
-from .evaluate import LocalMinima, TopK, argmin, best_point, evaluate, local_minima, top_k
+from .evaluate import TopK, evaluate, top_k
 from .grid import Grid
 from .losses import LeastSquares, sum_squared_residuals
+from .minima import LocalMinima, argmin, best_point, local_minima
 from .numgrad import GradientCheck, gradient_check, numerical_gradient
 from .theory import gradient_cov_theory, minima_cov_theory
 
