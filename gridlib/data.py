@@ -1,4 +1,5 @@
 """Seeded data generators: the blog post's dummy regression data and its batch."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,8 +14,9 @@ from .grid import Grid
 TRUE_PARAMS = np.array([3.5, 7.0])
 
 
-def post_data(n: int = 45, *, seed: int = 3, slope: float = 3.5, intercept: float = 7.0,
-              noise: float = 6.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def post_data(
+    n: int = 45, *, seed: int = 3, slope: float = 3.5, intercept: float = 7.0, noise: float = 6.0
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The post's data: ``x`` evenly spaced on [0, 10], ``y = slope*x + intercept + (U + Z) * noise``.
 
     ``U ~ Uniform[0, 1)`` and ``Z ~ Normal(0, 1)`` are drawn from

@@ -4,6 +4,7 @@ Every function evaluates a batched loss, ``(n_points, n_params) -> (n_points,)``
 whole arrays of points (no Python loop over points). Lesson 03 derives each of them
 before relying on it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -18,33 +19,44 @@ from .grid import Grid
 
 BatchedLoss = Callable[[NDArray[np.float64]], ArrayLike]
 
-__all__ = ["Refinement", "SearchResult", "coarse_to_fine", "random_search", "sobol_search", "profile_bias"]
+__all__ = [
+    "Refinement",
+    "SearchResult",
+    "coarse_to_fine",
+    "random_search",
+    "sobol_search",
+    "profile_bias",
+]
 
 
 class Refinement(NamedTuple):
     """Result of :func:`coarse_to_fine` (unpacks as a 4-tuple)."""
 
-    point: NDArray[np.float64]   #: (n_params,) best point found at any level
-    value: float                 #: its loss
-    n_evaluations: int           #: loss evaluations over all levels
-    grids: list[Grid]            #: the grid of each level, coarsest first
+    point: NDArray[np.float64]  #: (n_params,) best point found at any level
+    value: float  #: its loss
+    n_evaluations: int  #: loss evaluations over all levels
+    grids: list[Grid]  #: the grid of each level, coarsest first
 
 
 class SearchResult(NamedTuple):
     """Result of :func:`random_search` / :func:`sobol_search`."""
 
-    point: NDArray[np.float64]   #: (n_params,) best point
-    value: float                 #: its loss
+    point: NDArray[np.float64]  #: (n_params,) best point
+    value: float  #: its loss
     points: NDArray[np.float64]  #: (n, n_params) every point evaluated, in draw order
     values: NDArray[np.float64]  #: (n,) their losses
 
 
 def _check_loss(loss) -> None:
     if not callable(loss):
-        raise TypeError(f"loss must be a callable (n_points, n_params) -> (n_points,), got {type(loss).__name__}")
+        raise TypeError(
+            f"loss must be a callable (n_points, n_params) -> (n_points,), got {type(loss).__name__}"
+        )
 
 
-def coarse_to_fine(loss: BatchedLoss, grid: Grid, levels: int, num: int | None = None) -> Refinement:
+def coarse_to_fine(
+    loss: BatchedLoss, grid: Grid, levels: int, num: int | None = None
+) -> Refinement:
     """Grid search refined by zooming: evaluate, move to the best cell, repeat.
 
     Level 1 evaluates ``grid``; each later level evaluates ``grid.zoom(best_index, num)``,
@@ -93,7 +105,7 @@ def coarse_to_fine(loss: BatchedLoss, grid: Grid, levels: int, num: int | None =
     grids, n_eval = [grid], 0
     best_p, best_v = None, np.inf
     g = grid
-    for level in range(levels):                     # a loop over levels, never over points
+    for level in range(levels):  # a loop over levels, never over points
         values = evaluate(loss, g)
         n_eval += g.size
         idx = argmin(values)
@@ -109,11 +121,15 @@ def _box(lower: ArrayLike, upper: ArrayLike) -> tuple[NDArray[np.float64], NDArr
     lo = np.atleast_1d(np.asarray(lower, dtype=float))
     hi = np.atleast_1d(np.asarray(upper, dtype=float))
     if lo.ndim != 1 or hi.shape != lo.shape:
-        raise ValueError(f"lower and upper must be 1-D arrays of the same shape (n_params,), got {lo.shape} and {hi.shape}")
+        raise ValueError(
+            f"lower and upper must be 1-D arrays of the same shape (n_params,), got {lo.shape} and {hi.shape}"
+        )
     if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
         raise ValueError("lower and upper must be finite")
     if not np.all(hi > lo):
-        raise ValueError(f"upper must be greater than lower on every axis, got lower={lo}, upper={hi}")
+        raise ValueError(
+            f"upper must be greater than lower on every axis, got lower={lo}, upper={hi}"
+        )
     return lo, hi
 
 
@@ -125,8 +141,9 @@ def _best(loss: BatchedLoss, points: NDArray[np.float64]) -> SearchResult:
     return SearchResult(points[i].copy(), float(values[i]), points, values)
 
 
-def random_search(loss: BatchedLoss, lower: ArrayLike, upper: ArrayLike, n: int,
-                  rng: np.random.Generator | int) -> SearchResult:
+def random_search(
+    loss: BatchedLoss, lower: ArrayLike, upper: ArrayLike, n: int, rng: np.random.Generator | int
+) -> SearchResult:
     """Evaluate ``n`` points drawn uniformly in the box ``[lower, upper]``; keep the best.
 
     Parameters
@@ -159,7 +176,9 @@ def random_search(loss: BatchedLoss, lower: ArrayLike, upper: ArrayLike, n: int,
     n = positive_int(n, "n")
     if not isinstance(rng, np.random.Generator):
         if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
-            raise TypeError(f"rng must be a numpy.random.Generator or an integer seed, got {type(rng).__name__}")
+            raise TypeError(
+                f"rng must be a numpy.random.Generator or an integer seed, got {type(rng).__name__}"
+            )
         rng = np.random.default_rng(rng)
     points = lo + (hi - lo) * rng.random((n, lo.size))
     return _best(loss, points)
@@ -188,7 +207,9 @@ def sobol_points(n: int, lower: ArrayLike, upper: ArrayLike, seed: int) -> NDArr
     return lo + (hi - lo) * unit
 
 
-def sobol_search(loss: BatchedLoss, lower: ArrayLike, upper: ArrayLike, n: int, seed: int) -> SearchResult:
+def sobol_search(
+    loss: BatchedLoss, lower: ArrayLike, upper: ArrayLike, n: int, seed: int
+) -> SearchResult:
     """Evaluate the first ``n`` points of a scrambled Sobol sequence in ``[lower, upper]``; keep the best.
 
     Parameters
