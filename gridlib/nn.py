@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import positive_int
+from ._validate import as_real, as_rng, positive_int
 
 __all__ = ["MLP", "Layers", "filter_normalize", "permute_hidden"]
 
@@ -87,7 +87,7 @@ class MLP:
             raise TypeError(
                 f"X must be an array of shape (n_samples, {self.n_inputs}), got {type(X).__name__}"
             )
-        X = np.asarray(X, dtype=float)
+        X = as_real(X, "X")
         if X.ndim != 2 or X.shape[1] != self.n_inputs or X.shape[0] == 0:
             raise ValueError(
                 f"X must have shape (n_samples, {self.n_inputs}) with n_samples >= 1, "
@@ -99,7 +99,7 @@ class MLP:
             return X, None
         if isinstance(y, (str, bytes)):
             raise TypeError(f"y must be an array of shape ({X.shape[0]},), got {type(y).__name__}")
-        y = np.asarray(y, dtype=float)
+        y = as_real(y, "y")
         if y.shape != (X.shape[0],):
             raise ValueError(
                 f"y must have shape ({X.shape[0]},) (one target per row of X), got shape {y.shape}"
@@ -107,6 +107,12 @@ class MLP:
         if not np.all(np.isfinite(y)):
             raise ValueError("y contains NaN or inf; expected finite numbers")
         return X, y
+
+    def _targets(self, X: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
+        """Validated ``(X, y)`` when targets are required."""
+        Xa, ya = self._data(X, y)
+        assert ya is not None  # y was given
+        return Xa, ya
 
     def unpack(self, P: ArrayLike) -> Layers:
         """Split a stack of flat parameter vectors into the layers (views, no copies).
@@ -159,14 +165,14 @@ class MLP:
         >>> bool(np.array_equal(mlp.pack(*mlp.unpack(P)), P))
         True
         """
-        W1 = np.asarray(W1, dtype=float)
+        W1 = as_real(W1, "W1")
         H, d = self.n_hidden, self.n_inputs
         if W1.ndim != 3 or W1.shape[1:] != (H, d):
             raise ValueError(f"W1 must have shape (n_points, {H}, {d}), got shape {W1.shape}")
         n = W1.shape[0]
         parts = [W1.reshape(n, H * d)]
         for name, arr, shape in (("b1", b1, (n, H)), ("W2", W2, (n, H)), ("b2", b2, (n,))):
-            arr = np.asarray(arr, dtype=float)
+            arr = as_real(arr, name)
             if arr.shape != shape:
                 raise ValueError(f"{name} must have shape {shape}, got shape {arr.shape}")
             parts.append(arr.reshape(n, -1))
@@ -235,9 +241,9 @@ class MLP:
         >>> mlp.loss(np.zeros((2, mlp.n_params)), X, y)     # f = 0: mean of y**2
         array([4.66666667, 4.66666667])
         """
-        X, y = self._data(X, y)
-        R = self.forward(P, X) - y[None, :]
-        return np.einsum("nm,nm->n", R, R) / X.shape[0]
+        Xa, ya = self._targets(X, y)
+        R = self.forward(P, Xa) - ya[None, :]
+        return np.einsum("nm,nm->n", R, R) / Xa.shape[0]
 
     def gradient(self, P: ArrayLike, X: ArrayLike, y: ArrayLike) -> Array:
         """Gradient of :meth:`loss` for every parameter vector (backpropagation as matrix products).
@@ -273,10 +279,10 @@ class MLP:
         True
         """
         layers = self.unpack(P)
-        X, y = self._data(X, y)
+        X, ya = self._targets(X, y)
         A = self._hidden(layers, X)  # (n, m, H)
         f = (A @ layers.W2[:, :, None])[:, :, 0] + layers.b2[:, None]  # (n, m)
-        g = 2.0 * (f - y[None, :]) / X.shape[0]  # (n, m)
+        g = 2.0 * (f - ya[None, :]) / X.shape[0]  # (n, m)
         dW2 = (A.transpose(0, 2, 1) @ g[:, :, None])[:, :, 0]  # Aᵀ g: (n, H)
         db2 = g.sum(axis=1)
         A *= A  # A² in place (A is done)
@@ -290,7 +296,7 @@ class MLP:
     # ------------------------------------------------------------------ initialization
     def init(
         self,
-        rng: np.random.Generator,
+        rng: np.random.Generator | int | None,
         n: int,
         scale1: float | ArrayLike = 1.0,
         scale2: float | ArrayLike = 1.0,
@@ -306,7 +312,9 @@ class MLP:
 
         Parameters
         ----------
-        rng : numpy.random.Generator
+        rng : numpy.random.Generator, int or None
+            The generator (its state advances), a seed for ``np.random.default_rng``,
+            or None (fresh entropy, not reproducible).
         n : int
             Number of parameter vectors.
         scale1, scale2 : float or array of shape (n,)
@@ -330,11 +338,7 @@ class MLP:
         >>> bool(np.allclose(mlp.unpack(Q).W1 * 2.0, W1))
         True
         """
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(
-                f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-                f"got {type(rng).__name__}"
-            )
+        rng = as_rng(rng, "rng")
         n = positive_int(n, "n")
         s1 = self._scale(scale1, n, "scale1")
         s2 = self._scale(scale2, n, "scale2")
@@ -346,7 +350,7 @@ class MLP:
 
     @staticmethod
     def _scale(scale: float | ArrayLike, n: int, name: str) -> Array:
-        s = np.asarray(scale, dtype=float)
+        s = as_real(scale, name)
         if s.ndim == 0:
             s = np.full(n, float(s))
         if s.shape != (n,):
@@ -354,7 +358,7 @@ class MLP:
                 f"{name} must be a number or an array of shape ({n},), got shape {s.shape}"
             )
         if not np.all(np.isfinite(s)) or np.any(s < 0):
-            raise ValueError(f"{name} must be finite and >= 0, got {scale}")
+            raise ValueError(f"{name} must be finite and >= 0, got {scale!r}")
         return s
 
     # ------------------------------------------------------------------ directions, symmetries
@@ -454,13 +458,17 @@ class MLP:
         W1, b1, W2, b2 = self.unpack(P)
         H = self.n_hidden
         perm_arr = np.asarray(perm)
-        if perm_arr.shape != (H,) or not np.issubdtype(perm_arr.dtype, np.integer):
+        if perm_arr.dtype.kind not in "iu":
+            raise TypeError(
+                f"perm must be an integer array of shape ({H},), got dtype {perm_arr.dtype}"
+            )
+        if perm_arr.shape != (H,):
             raise ValueError(
                 f"perm must be an integer array of shape ({H},), got {perm_arr.dtype} shape {perm_arr.shape}"
             )
         if not np.array_equal(np.sort(perm_arr), np.arange(H)):
             raise ValueError(f"perm must be a permutation of 0..{H - 1}, got {perm_arr.tolist()}")
-        s = np.ones(H) if signs is None else np.asarray(signs, dtype=float)
+        s = np.ones(H) if signs is None else as_real(signs, "signs")
         if s.shape != (H,) or not np.all(np.abs(s) == 1):
             raise ValueError(
                 f"signs must be an array of +1/-1 of shape ({H},), got {np.asarray(signs).tolist()}"
@@ -481,10 +489,10 @@ def _as_stack(P: ArrayLike, n_params: int, name: str) -> Array:
             f"{name} must be an array of shape (n_points, {n_params}), got {type(P).__name__}"
         )
     try:
-        arr = np.asarray(P, dtype=float)
+        arr = as_real(P, name)
     except (TypeError, ValueError) as exc:
         raise TypeError(
-            f"{name} must be an array of numbers of shape (n_points, {n_params}): {exc}"
+            f"{name} must be an array of real numbers of shape (n_points, {n_params}): {exc}"
         ) from None
     if arr.ndim == 1 and arr.shape[0] == n_params:
         arr = arr[None, :]
@@ -528,7 +536,7 @@ def filter_normalize(
     >>> filter_normalize(rng.normal(size=33), P).shape
     (1, 33)
     """
-    d = np.asarray(direction, dtype=float)
+    d = as_real(direction, "direction")
     if d.ndim not in (1, 2):
         raise ValueError(
             f"direction must have shape (n_points, n_params) or (n_params,), got shape {d.shape}"
@@ -548,7 +556,7 @@ def permute_hidden(
     >>> bool(np.allclose(MLP(2, 2).forward(Q, np.ones((1, 2))), MLP(2, 2).forward(P, np.ones((1, 2)))))
     True
     """
-    arr = np.asarray(P, dtype=float)
+    arr = as_real(P, "P")
     if arr.ndim not in (1, 2):
         raise ValueError(
             f"P must have shape (n_points, n_params) or (n_params,), got shape {arr.shape}"
