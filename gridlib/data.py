@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_real, as_rng, positive_int
+from ._validate import MAX_BYTES, as_real, as_rng, check_size, positive_int
 from .grid import Grid
 
 #: The parameters that generate the post's data: slope w1 and intercept w2.
@@ -43,6 +43,7 @@ def post_data(
     True
     """
     n = positive_int(n, "n")
+    check_size(16.0 * n, f"post_data(n={n:,})", MAX_BYTES, "MAX_BYTES", " bytes")
     rng = as_rng(seed, "seed")
     x = np.linspace(0.0, 10.0, n)
     y = slope * x + intercept + (rng.random(n) + rng.standard_normal(n)) * noise

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_real, as_rng, positive_int
+from ._validate import MAX_BYTES, as_real, as_rng, check_size, positive_int
 
 __all__ = ["MLP", "Layers", "filter_normalize", "permute_hidden"]
 
@@ -340,6 +340,13 @@ class MLP:
         """
         rng = as_rng(rng, "rng")
         n = positive_int(n, "n")
+        check_size(
+            8.0 * n * self.n_params,
+            f"MLP.init of {n:,} vectors of {self.n_params} parameters",
+            MAX_BYTES,
+            "MAX_BYTES",
+            " bytes",
+        )
         s1 = self._scale(scale1, n, "scale1")
         s2 = self._scale(scale2, n, "scale2")
         H, d = self.n_hidden, self.n_inputs

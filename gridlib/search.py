@@ -16,12 +16,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._validate import (
     DEFAULT_CHUNK,
+    MAX_BYTES,
     as_data,
     as_grid,
     as_points,
     as_real,
     as_rng,
     check_loss_output,
+    check_size,
     positive_int,
 )
 from .evaluate import evaluate
@@ -168,6 +170,18 @@ def _box(lower: ArrayLike, upper: ArrayLike) -> tuple[NDArray[np.float64], NDArr
     return lo, hi
 
 
+def _check_points_bytes(n: int, n_params: int, max_bytes: int) -> None:
+    """Refuse an ``(n, n_params)`` float array above ``max_bytes`` before drawing it."""
+    check_size(
+        8.0 * n * n_params,
+        f"{n:,} points in {n_params} dimensions",
+        positive_int(max_bytes, "max_bytes"),
+        "max_bytes",
+        " bytes",
+        "use fewer points (n), or raise max_bytes if the memory exists",
+    )
+
+
 def _best(loss: BatchedLoss, points: NDArray[np.float64]) -> SearchResult:
     values = check_loss_output(loss(points), points.shape[0])
     if np.all(np.isnan(values)):
@@ -182,6 +196,8 @@ def random_search(
     upper: ArrayLike,
     n: int,
     rng: np.random.Generator | int | None,
+    *,
+    max_bytes: int = MAX_BYTES,
 ) -> SearchResult:
     """Evaluate ``n`` points drawn uniformly in the box ``[lower, upper]``; keep the best.
 
@@ -195,6 +211,9 @@ def random_search(
     rng : numpy.random.Generator, int or None
         The generator, or a seed for ``np.random.default_rng`` (None: fresh entropy,
         not reproducible).
+    max_bytes : int
+        Largest points array allowed (``8 * n * n_params`` bytes, default 2 GiB); a bigger
+        ``n`` is refused before anything is drawn.
 
     Returns
     -------
@@ -215,12 +234,18 @@ def random_search(
     lo, hi = _box(lower, upper)
     n = positive_int(n, "n")
     rng = as_rng(rng, "rng")
+    _check_points_bytes(n, lo.size, max_bytes)
     points = lo + (hi - lo) * rng.random((n, lo.size))
     return _best(loss, points)
 
 
 def sobol_points(
-    n: int, lower: ArrayLike, upper: ArrayLike, seed: np.random.Generator | int | None
+    n: int,
+    lower: ArrayLike,
+    upper: ArrayLike,
+    seed: np.random.Generator | int | None,
+    *,
+    max_bytes: int = MAX_BYTES,
 ) -> NDArray[np.float64]:
     """The first ``n`` points of a scrambled, seeded Sobol sequence scaled to ``[lower, upper]``.
 
@@ -240,6 +265,7 @@ def sobol_points(
     n = positive_int(n, "n")
     rng = as_rng(seed, "seed")
     m = int(np.ceil(np.log2(n))) if n > 1 else 0
+    _check_points_bytes(2**m, lo.size, max_bytes)
     try:
         sobol = qmc.Sobol(d=lo.size, scramble=True, rng=rng)
     except TypeError:  # scipy < 1.15 names the generator `seed`
@@ -254,6 +280,8 @@ def sobol_search(
     upper: ArrayLike,
     n: int,
     seed: np.random.Generator | int | None,
+    *,
+    max_bytes: int = MAX_BYTES,
 ) -> SearchResult:
     """Evaluate the first ``n`` points of a scrambled Sobol sequence in ``[lower, upper]``; keep the best.
 
@@ -279,7 +307,7 @@ def sobol_search(
     ((1024, 2), True)
     """
     _check_loss(loss)
-    return _best(loss, sobol_points(n, lower, upper, seed))
+    return _best(loss, sobol_points(n, lower, upper, seed, max_bytes=max_bytes))
 
 
 def profile_bias(W: ArrayLike, X: ArrayLike, y: ArrayLike) -> NDArray[np.float64]:

@@ -202,3 +202,20 @@ def test_numerical_gradient_rejects_non_numeric_output():
         numerical_gradient(lambda v: v @ v, np.array([1.0 + 1j]))
     with pytest.raises(ValueError, match="same shape"):
         numerical_gradient(lambda v: np.ones(1 + int(v[0] > 1)), np.array([1.0]))
+
+
+def test_post_data_refuses_an_unallocatable_size_and_accepts_any_rng_form():
+    with pytest.raises(
+        ValueError, match=r"post_data\(n=1,000,000,000,000\) would need .* MAX_BYTES"
+    ):
+        gridlib.post_data(10**12)
+    np.testing.assert_array_equal(
+        gridlib.post_data(seed=3)[1], gridlib.post_data(seed=np.random.default_rng(3))[1]
+    )
+    np.testing.assert_array_equal(
+        gridlib.batch_indices(10, 3, 4), gridlib.batch_indices(10, 3, np.random.default_rng(4))
+    )
+    with pytest.raises(TypeError, match="rng must be None, an integer seed"):
+        gridlib.batch_indices(10, 3, "4")
+    with pytest.raises(TypeError, match="x must be real numbers, got complex"):
+        gridlib.design_matrix(np.array([1.0]) + 1j)

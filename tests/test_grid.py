@@ -216,11 +216,11 @@ def test_point_accepts_numpy_integers():
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: Grid({"a": [0.0, 1.0 + 1j]}),
+        lambda: Grid({"a": np.array([0.0, 1.0]) + 0j}),
         lambda: Grid.arange(w=(0, 1 + 0j, 0.1)),
         lambda: Grid.linspace(w=(0, 1j, 3)),
         lambda: Grid.cube([0.0, 1j], 1.0, 3),
-        lambda: Grid.linspace(a=(0, 1, 3)).index_of([0.5 + 0j]),
+        lambda: Grid.linspace(a=(0, 1, 3)).index_of(np.array([0.5]) + 0j),
     ],
 )
 def test_complex_axes_and_points_are_rejected(make):

@@ -240,3 +240,10 @@ def test_complex_and_non_integer_input_is_a_type_error():
         filter_normalize(np.zeros(mlp.n_params) + 1j, P[0], n_inputs=2)
     with pytest.raises(TypeError, match="perm must be an integer array"):
         mlp.permute_hidden(P, [0.0, 1.0, 2.0, 3.0])
+
+
+def test_init_refuses_an_unallocatable_draw_up_front():
+    with pytest.raises(
+        ValueError, match=r"MLP.init of 10,000,000,000 vectors .* over the limit MAX_BYTES"
+    ):
+        MLP(2, 8).init(0, 10**10)

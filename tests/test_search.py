@@ -236,3 +236,25 @@ def test_search_rejects_complex_input():
         random_search(lambda P: P[:, 0] + 1j, [0, 0], [1, 1], 5, 0)
     with pytest.raises(TypeError, match="complex"):
         profile_bias([[1.0]], np.ones((3, 1)) * 1j, np.ones(3))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: random_search(quad, [0, 0], [1, 1], 10**12, 0),
+        lambda: sobol_points(10**12, [0, 0], [1, 1], 0),
+        lambda: sobol_search(quad, [0, 0], [1, 1], 10**12, 0),
+    ],
+)
+def test_unallocatable_budgets_are_refused_up_front(call):
+    with pytest.raises(
+        ValueError,
+        match=r"points in 2 dimensions would need [\d,]+ bytes, over the limit max_bytes=2,147,483,648",
+    ):
+        call()
+
+
+def test_max_bytes_is_the_limit():
+    with pytest.raises(ValueError, match="over the limit max_bytes=100"):
+        random_search(quad, [0, 0], [1, 1], 7, 0, max_bytes=100)
+    assert random_search(quad, [0, 0], [1, 1], 6, 0, max_bytes=100).points.shape == (6, 2)
