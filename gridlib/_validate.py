@@ -33,7 +33,10 @@ def check_size(
 
 def as_real(value, name: str) -> np.ndarray:
     """Return ``value`` as a float64 array; TypeError for complex, text or non-numeric input."""
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(f"{name} must be a rectangular array of numbers: {exc}") from None
     if np.iscomplexobj(arr):
         raise TypeError(
             f"{name} must be real numbers, got complex values (dtype {arr.dtype}); "

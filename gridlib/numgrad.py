@@ -44,7 +44,9 @@ def numerical_gradient(
 
     Notes
     -----
-    Truncation error is O(h_k^2), round-off O(eps |f| / h_k). Costs 2n calls of ``f``.
+    Truncation error is O(h_k^2), round-off O(eps |f| / h_k): a coordinate much smaller
+    than the others (so that its share of ``f`` is tiny next to ``|f|``) is resolved only to
+    about that round-off. Costs 2n calls of ``f``.
 
     Examples
     --------
