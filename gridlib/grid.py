@@ -60,6 +60,8 @@ class Grid:
         if len(names) != len(axes):
             raise ValueError(f"expected {len(axes)} names, one per axis, got {len(names)}")
         self.names = tuple(str(n) for n in names)
+        if len(set(self.names)) != len(self.names):
+            raise ValueError(f"axis names must be distinct, got {self.names}")
         self.axes = tuple(_as_axis(a, n) for a, n in zip(axes, self.names, strict=True))
 
     # ----- construction -------------------------------------------------

@@ -243,3 +243,8 @@ def test_zoom_refuses_to_go_below_float_resolution():
         g.zoom((1,), num=9)
     with pytest.raises(ValueError, match="span must be positive"):
         g.zoom((1,), span=0.0)
+
+
+def test_axis_names_must_be_distinct():
+    with pytest.raises(ValueError, match="axis names must be distinct"):
+        Grid([[0.0, 1.0], [0.0, 1.0]], names=["w", "w"])
