@@ -123,6 +123,7 @@ __all__ = [
     "decode",
     "encode",
     "exercise",
+    "exercises",
     "expect_choice",
     "expect_close",
     "expect_equal",
@@ -728,6 +729,27 @@ def _module_exercises(module_name: str) -> list[tuple[str, str]]:
             doc = (getattr(obj, "__doc__", None) or "").strip().splitlines()
             found[obj.exercise_id] = doc[0] if doc else ""
     return sorted(found.items(), key=lambda item: _id_key(item[0]))
+
+
+def exercises(module: Any) -> dict[str, Exercise]:
+    """The :class:`Exercise` objects of a check module (object or name), by id in id order.
+
+    Found through the module's ``__all__`` (every name if it has none). Old-style checks
+    are not included. For the grader and for tests that compare headings with check ids.
+    """
+    if isinstance(module, str):
+        if module not in sys.modules:
+            raise ValueError(f"no module named {module!r} is imported")
+        module = sys.modules[module]
+    names = getattr(module, "__all__", None) or list(vars(module))
+    found = {}
+    for name in names:
+        obj = getattr(module, name, None)
+        if isinstance(obj, Exercise):
+            if obj.id in found and found[obj.id] is not obj:
+                raise ValueError(f"{module.__name__} defines exercise {obj.id} twice")
+            found[obj.id] = obj
+    return dict(sorted(found.items(), key=lambda item: _id_key(item[0])))
 
 
 def progress_rows(module_name: str) -> list[ProgressRow]:
