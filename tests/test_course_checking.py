@@ -636,3 +636,13 @@ def test_checking_imports_no_notebook_machinery():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_exercises_lists_a_modules_exercises_in_id_order():
+    found = checking.exercises(fx.__name__)
+    assert list(found) == ["7.1", "7.2", "7.3", "7.4", "7.5", "7.6"]
+    assert found["7.3"] is fx.e7_3 and checking.exercises(fx) == found
+    mod = type(sys)("twice")
+    mod.a, mod.b, mod.__all__ = Exercise("1.1"), Exercise("1.1"), ["a", "b"]
+    with pytest.raises(ValueError, match="defines exercise 1.1 twice"):
+        checking.exercises(mod)
