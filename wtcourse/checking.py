@@ -290,6 +290,8 @@ def _text_to_array(text: Any, max_bytes: int) -> np.ndarray:
         raise ValueError(f"an encoded array has a bad .npy header ({exc})") from None
     if dtype.kind not in _ARRAY_KINDS or dtype.fields is not None or dtype.hasobject:
         raise ValueError(f"an encoded array has the refused dtype {dtype}")
+    if any(n < 0 for n in shape):
+        raise ValueError(f"an encoded array claims the negative shape {shape}")
     count = math.prod(shape)
     nbytes = count * dtype.itemsize
     if nbytes > max_bytes or nbytes != len(raw) - f.tell():
@@ -297,7 +299,10 @@ def _text_to_array(text: Any, max_bytes: int) -> np.ndarray:
             f"an encoded array claims shape {shape} of {dtype} ({nbytes} bytes) but carries "
             f"{len(raw) - f.tell()} bytes"
         )
-    return np.load(io.BytesIO(raw), allow_pickle=False)
+    try:
+        return np.load(io.BytesIO(raw), allow_pickle=False)
+    except Exception as exc:  # numpy's own checks, whatever they raise
+        raise ValueError(f"an encoded array could not be loaded ({exc})") from None
 
 
 def _from_plain(value: Any, depth: int, max_bytes: int) -> Any:
