@@ -1,8 +1,9 @@
-"""Composite and interactive views: curves and 1-D profiles, panels of slices, paths, sliders.
+"""Composite views: curves and 1-D profiles, panels of slices, paths on slices, arrow fields.
 
-Every function returns a ``plotly.graph_objects.Figure`` (or an ipywidgets box for
-:func:`linked_widget`) with a title and labelled axes; none calls ``.show()``.
-The styling (colours, sizes, margins) is the same as :mod:`gridlib.plotting._core`'s.
+Every function returns a ``plotly.graph_objects.Figure`` with a title and labelled axes,
+laid out by :func:`gridlib.plotting._core.decorate` (same colours, sizes, margins as the
+landscapes); none calls ``.show()``. Moving through a figure (kernel-free sliders, live
+widgets) is :func:`gridlib.plotting.slider` / :func:`gridlib.plotting.live`.
 """
 
 from __future__ import annotations
@@ -24,27 +25,10 @@ __all__ = [
     "panels",
     "path_on_slice",
     "arrows",
-    "slider_view",
-    "linked_widget",
 ]
 
-_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#8c564b"]
-_WIDTH, _HEIGHT = 700, 420
-_MARGIN = dict(l=70, r=30, t=80, b=60)   # a top margin that keeps the title below the mode bar
-
-
-def _layout(fig: go.Figure, title: str, xaxis_title: str, yaxis_title: str, *, width: int = _WIDTH,
-            height: int = _HEIGHT, log_x: bool = False, log_y: bool = False) -> go.Figure:
-    if not title or not xaxis_title or not yaxis_title:
-        raise ValueError("every figure needs a title and both axis titles (with units or symbols)")
-    fig.update_layout(title=dict(text=title, x=0.02, xanchor="left", y=0.97, yanchor="top"),
-                      width=width, height=height, margin=_MARGIN,
-                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
-    fig.update_xaxes(title_text=xaxis_title, type="log" if log_x else None,
-                     exponentformat="power" if log_x else None)
-    fig.update_yaxes(title_text=yaxis_title, type="log" if log_y else None,
-                     exponentformat="power" if log_y else None)
-    return fig
+_COLORS = _core.PALETTE
+_WIDTH, _HEIGHT = _core.WIDTH, 460   # a curve needs less height than a landscape
 
 
 def _xy(value: Any, label: str) -> tuple[np.ndarray, np.ndarray]:
@@ -65,8 +49,8 @@ def curves(series: Mapping[str, tuple[ArrayLike, ArrayLike]], *, title: str, xax
     """Line plot of one or more series ``{label: (x, y)}`` (training curves, error sweeps).
 
     ``guides`` are drawn dotted (reference laws such as ``c h^2``), ``markers`` as points,
-    ``vlines`` as labelled vertical lines at ``x``. ``y_range`` is in data units (log10 of
-    them on a log axis, as plotly expects).
+    ``vlines`` as labelled vertical lines at ``x``. ``y_range`` is in data units (also on a
+    log axis).
 
     Examples
     --------
@@ -91,9 +75,12 @@ def curves(series: Mapping[str, tuple[ArrayLike, ArrayLike]], *, title: str, xax
                                              symbol="diamond", line=dict(color="black", width=1))))
     for label, x0 in (vlines or {}).items():
         fig.add_vline(x=float(x0), line=dict(color="gray", dash="dot"), annotation_text=label)
-    _layout(fig, title, xaxis_title, yaxis_title, width=width, height=height, log_x=log_x, log_y=log_y)
-    if y_range is not None:
-        fig.update_yaxes(range=list(y_range))
+    _core.decorate(fig, title=title, xaxis_title=xaxis_title, yaxis_title=yaxis_title, log_x=log_x,
+                   log_y=log_y, y_range=y_range, width=width, height=height)
+    if log_x:
+        fig.update_xaxes(exponentformat="power")
+    if log_y:
+        fig.update_yaxes(exponentformat="power")
     return fig
 
 
@@ -162,10 +149,10 @@ def panels(grid: Grid, values: Sequence[ArrayLike], titles: Sequence[str], *, ti
     for k, zk in enumerate(z):
         row, col = divmod(k, ncols)
         if surface:
-            trace: Any = go.Surface(x=a0, y=a1, z=zk.T, cmin=zmin, cmax=zmax, colorscale="Viridis",
+            trace: Any = go.Surface(x=a0, y=a1, z=zk.T, cmin=zmin, cmax=zmax, colorscale=_core.COLORSCALE,
                                     showscale=(k == 0), colorbar=colorbar)
         else:
-            trace = go.Contour(x=a0, y=a1, z=zk.T, zmin=zmin, zmax=zmax, colorscale="Viridis",
+            trace = go.Contour(x=a0, y=a1, z=zk.T, zmin=zmin, zmax=zmax, colorscale=_core.COLORSCALE,
                                ncontours=ncontours, showscale=(k == 0), colorbar=colorbar)
         fig.add_trace(trace, row=row + 1, col=col + 1)
         for i, (label, point) in enumerate((markers or {}).items()):
@@ -177,18 +164,15 @@ def panels(grid: Grid, values: Sequence[ArrayLike], titles: Sequence[str], *, ti
                                                  line=dict(color="white", width=1))),
                           row=row + 1, col=col + 1)
     n0, n1 = grid.names
-    side = 900 if ncols > 1 else _WIDTH
-    height = (430 if surface else 400) * nrows + 60
-    fig.update_layout(title=dict(text=title, x=0.02, xanchor="left", y=0.98, yanchor="top"),
-                      width=side, height=height, margin=dict(l=60, r=30, t=90, b=50),
-                      legend=dict(orientation="h", yanchor="top", y=-0.06, x=0))
+    height = (430 if surface else 400) * nrows + 80
+    _core.decorate(fig, title=title, xaxis_title=n0, yaxis_title=n1, width=900 if ncols > 1 else _WIDTH,
+                   height=height)
     if surface:
-        scene = dict(xaxis_title=n0, yaxis_title=n1, zaxis_title="log10 L" if log else "L")
-        fig.update_scenes(**scene)
+        fig.update_scenes(xaxis_title=n0, yaxis_title=n1, zaxis_title="log10 L" if log else "L")
     else:
         fig.update_xaxes(title_text=n0)
         fig.update_yaxes(title_text=n1)
-        for k in range(len(arrays)):
+        for k in range(len(arrays)):                     # equal axes in every panel
             suffix = "" if k == 0 else str(k + 1)
             fig.update_layout({f"yaxis{suffix}": dict(scaleanchor=f"x{suffix}", scaleratio=1)})
     return fig
@@ -201,16 +185,17 @@ def path_on_slice(grid: Grid, values: ArrayLike, coords: ArrayLike, *, title: st
 
     ``coords`` ``(n_steps, 2)`` are the path's coordinates in the slice (e.g.
     :func:`gridlib.landscape.pca_directions`); with ``explained`` the axis titles show each
-    direction's share of the path's variance. A warning-free check: every drawn point must
-    lie inside the grid, otherwise ValueError (a path that leaves the plot misleads).
+    direction's share of the path's variance. Every drawn point must lie inside the grid,
+    otherwise ValueError: a path that leaves the plot misleads.
+    ``every`` keeps one point in ``every`` (and the last).
 
     Examples
     --------
     >>> g = Grid.linspace(a=(-2, 2, 9), b=(-2, 2, 9))
     >>> v = 1 + (g.points() ** 2).sum(axis=1).reshape(g.shape)
     >>> fig = path_on_slice(g, v, [[1.5, 1.0], [0.5, 0.2], [0.0, 0.0]], title="path")
-    >>> fig.data[-1].name
-    'descent path'
+    >>> [t.name for t in fig.data[1:]], fig.layout.yaxis.scaleanchor
+    (['descent path'], 'x')
     """
     c = np.asarray(coords, dtype=float)
     if c.ndim != 2 or c.shape[1] != 2:
@@ -219,15 +204,15 @@ def path_on_slice(grid: Grid, values: ArrayLike, coords: ArrayLike, *, title: st
     if np.any(c < lo) or np.any(c > hi):
         raise ValueError(f"the path leaves the drawn region: coords span {c.min(axis=0)}..{c.max(axis=0)}, "
                          f"the grid {lo}..{hi}; widen the grid")
-    shown = np.vstack([c[::every], c[-1:]]) if every > 1 else c
-    fig = _core.contour(grid, values, log=log, markers=markers, paths={"descent path": shown}, title=title)
     names = list(grid.names)
     if explained is not None:
         e = np.asarray(explained, dtype=float)
         names = [f"{n} ({100 * s:.1f} % of the path's variance)" for n, s in zip(names, e)]
-    fig.update_xaxes(title_text=names[0], constrain="domain")
-    fig.update_yaxes(title_text=names[1], scaleanchor="x", scaleratio=1, constrain="domain")
-    fig.update_layout(margin=_MARGIN, title=dict(y=0.97, yanchor="top"))
+    shown = np.vstack([c[::every], c[-1:]]) if every > 1 else c
+    fig = _core.contour(grid, values, title=title, log=log, equal=True, markers=markers,
+                        paths={"descent path": shown})
+    fig.update_xaxes(title_text=names[0])
+    fig.update_yaxes(title_text=names[1])
     return fig
 
 
@@ -249,52 +234,3 @@ def arrows(fig: go.Figure, bases: ArrayLike, vectors: ArrayLike, *, name: str, l
                              line=dict(color=color, width=1.5),
                              marker=dict(symbol="arrow", angleref="previous", size=sizes, color=color)))
     return fig
-
-
-def _frames(update: Callable[..., Sequence[ArrayLike]], value: Any) -> list[np.ndarray]:
-    out = [np.asarray(a, dtype=float).reshape(-1, 2) for a in update(value)]
-    return out
-
-
-def slider_view(fig: go.Figure, update: Callable[[Any], Sequence[ArrayLike]], values: Sequence[Any], *,
-                traces: Sequence[int], label: str) -> go.Figure:
-    """A kernel-free slider: for each value, ``update(value)`` gives new (m, 2) data of ``traces``.
-
-    Works in a static HTML page (plotly ``restyle`` steps); the figure starts at ``values[0]``.
-    """
-    if len(traces) == 0 or len(values) == 0:
-        raise ValueError("slider_view needs at least one trace index and one slider value")
-    steps = []
-    for v in values:
-        xy = _frames(update, v)
-        if len(xy) != len(traces):
-            raise ValueError(f"update must return one (m, 2) array per trace ({len(traces)}), got {len(xy)}")
-        steps.append(dict(method="restyle", label=str(v),
-                          args=[{"x": [a[:, 0] for a in xy], "y": [a[:, 1] for a in xy]}, list(traces)]))
-    for k, a in zip(traces, _frames(update, values[0])):
-        fig.data[k].x, fig.data[k].y = a[:, 0], a[:, 1]
-    fig.update_layout(sliders=[dict(steps=steps, currentvalue=dict(prefix=f"{label}: "), pad=dict(t=50))])
-    return fig
-
-
-def linked_widget(fig: go.Figure, update: Callable[..., Sequence[ArrayLike]], controls: Mapping[str, Any], *,
-                  traces: Sequence[int]) -> Any:
-    """Figure + ipywidgets sliders, redrawn in place: ``update(**values)`` -> one (m, 2) per trace.
-
-    ``controls`` maps each keyword of ``update`` to an ipywidgets control. Needs a running
-    kernel (use :func:`slider_view` for a page without one). Returns a ``VBox``.
-    """
-    import ipywidgets as widgets   # imported here: gridlib itself loads no Jupyter machinery
-
-    view = go.FigureWidget(fig)
-
-    def redraw(_: Any = None) -> None:
-        xy = _frames(lambda kw: update(**kw), {k: c.value for k, c in controls.items()})
-        with view.batch_update():
-            for k, a in zip(traces, xy):
-                view.data[k].x, view.data[k].y = a[:, 0], a[:, 1]
-
-    for control in controls.values():
-        control.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([widgets.HBox(list(controls.values())), view])
