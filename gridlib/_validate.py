@@ -1,14 +1,37 @@
 """Input validation shared by gridlib's public functions (private)."""
+
 from __future__ import annotations
 
 import numpy as np
 
 
-def as_points(points, n_params: int | None = None, name: str = "points", finite: bool = True) -> np.ndarray:
+def as_real(value, name: str) -> np.ndarray:
+    """Return ``value`` as a float64 array; TypeError for complex, text or non-numeric input."""
+    arr = np.asarray(value)
+    if np.iscomplexobj(arr):
+        raise TypeError(
+            f"{name} must be real numbers, got complex values (dtype {arr.dtype}); "
+            "pass .real explicitly if the imaginary part is meant to be dropped"
+        )
+    if arr.dtype.kind in "biuf":
+        return arr.astype(float, copy=False)
+    try:
+        if arr.dtype.kind in "USV":
+            raise TypeError
+        return np.asarray(arr, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be real numbers, got dtype {arr.dtype}") from None
+
+
+def as_points(
+    points, n_params: int | None = None, name: str = "points", finite: bool = True
+) -> np.ndarray:
     """Return ``points`` as a float64 array of shape (n_points, n_params) (finite unless told)."""
     if isinstance(points, (str, bytes)) or points is None:
-        raise TypeError(f"{name} must be an array of shape (n_points, n_params), got {type(points).__name__}")
-    arr = np.asarray(points, dtype=float)
+        raise TypeError(
+            f"{name} must be an array of shape (n_points, n_params), got {type(points).__name__}"
+        )
+    arr = as_real(points, name)
     if arr.ndim == 1 and n_params is not None and arr.shape[0] == n_params:
         arr = arr[None, :]
     if arr.ndim != 2:
@@ -21,16 +44,28 @@ def as_points(points, n_params: int | None = None, name: str = "points", finite:
     return arr
 
 
+def as_vector(x, n: int, name: str = "x") -> np.ndarray:
+    """Return ``x`` as a finite float64 array of shape (n,)."""
+    arr = as_real(x, name)
+    if arr.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or inf; expected finite numbers")
+    return arr
+
+
 def as_data(X, y) -> tuple[np.ndarray, np.ndarray]:
     """Return (X, y) as finite float arrays of shapes (n_samples, n_params) and (n_samples,)."""
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
+    X = as_real(X, "X")
+    y = as_real(y, "y")
     if X.ndim != 2:
         raise ValueError(f"X must have shape (n_samples, n_params), got shape {X.shape}")
     if y.ndim != 1:
         raise ValueError(f"y must have shape (n_samples,), got shape {y.shape}")
     if X.shape[0] != y.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} entries; expected one target per row")
+        raise ValueError(
+            f"X has {X.shape[0]} rows but y has {y.shape[0]} entries; expected one target per row"
+        )
     if X.shape[0] == 0:
         raise ValueError("X and y are empty; expected at least one sample")
     if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
@@ -40,7 +75,7 @@ def as_data(X, y) -> tuple[np.ndarray, np.ndarray]:
 
 def check_loss_output(values, n_points: int, name: str = "loss") -> np.ndarray:
     """Check that a batched loss returned one number per point, shape (n_points,)."""
-    arr = np.asarray(values, dtype=float)
+    arr = as_real(values, f"{name}'s output")
     if arr.shape != (n_points,):
         raise ValueError(
             f"{name} must return shape ({n_points},) for points of shape ({n_points}, n_params), "
