@@ -45,8 +45,12 @@ def _as_mlp(mlp: object) -> MLP:
 
 
 def random_directions(
-    mlp: MLP, P: ArrayLike, k: int, rng: None | int | np.random.Generator = None,
-    *, normalize: bool = True,
+    mlp: MLP,
+    P: ArrayLike,
+    k: int,
+    rng: None | int | np.random.Generator = None,
+    *,
+    normalize: bool = True,
 ) -> Array:
     """Draw ``k`` Gaussian directions in parameter space, filter-normalized at ``P`` by default.
 
@@ -79,7 +83,9 @@ def random_directions(
     mlp = _as_mlp(mlp)
     point = as_points(P, mlp.n_params, "P")
     if point.shape[0] != 1:
-        raise ValueError(f"P must be one parameter vector of shape ({mlp.n_params},), got {point.shape}")
+        raise ValueError(
+            f"P must be one parameter vector of shape ({mlp.n_params},), got {point.shape}"
+        )
     raw = as_rng(rng).standard_normal((positive_int(k, "k"), mlp.n_params))
     return mlp.filter_normalize(raw, point[0]) if normalize else raw
 
@@ -113,7 +119,9 @@ def slice_points(center: ArrayLike, directions: ArrayLike, grid: Grid) -> Array:
         raise ValueError(f"center must have shape (n_params,), got {c.shape}")
     d = as_points(directions, c.size, "directions")
     if d.shape[0] != grid.ndim:
-        raise ValueError(f"directions must have one row per grid axis ({grid.ndim}), got {d.shape[0]}")
+        raise ValueError(
+            f"directions must have one row per grid axis ({grid.ndim}), got {d.shape[0]}"
+        )
     return c[None, :] + grid.points() @ d
 
 
@@ -132,7 +140,7 @@ def _match(ref_units: Array, units: Array) -> tuple[NDArray[np.intp], Array, flo
     """Best permutation and signs of ``units`` (H, u) onto ``ref_units`` (H, u); squared cost."""
     sq_ref = np.sum(ref_units**2, axis=1)[:, None]
     sq = np.sum(units**2, axis=1)[None, :]
-    cross = ref_units @ units.T                                # (H, H)
+    cross = ref_units @ units.T  # (H, H)
     cost_plus, cost_minus = sq_ref + sq - 2 * cross, sq_ref + sq + 2 * cross
     cost = np.minimum(cost_plus, cost_minus)
     rows, perm = linear_sum_assignment(cost)
@@ -174,7 +182,9 @@ def align_hidden(mlp: MLP, P_ref: ArrayLike, P: ArrayLike) -> Array:
     mlp = _as_mlp(mlp)
     ref = as_points(P_ref, mlp.n_params, "P_ref")
     if ref.shape[0] != 1:
-        raise ValueError(f"P_ref must be one parameter vector of shape ({mlp.n_params},), got {ref.shape}")
+        raise ValueError(
+            f"P_ref must be one parameter vector of shape ({mlp.n_params},), got {ref.shape}"
+        )
     stack = as_points(P, mlp.n_params, "P")
     ref_units, units = hidden_units(mlp, ref)[0], hidden_units(mlp, stack)
     out = np.empty_like(stack)
@@ -222,10 +232,10 @@ def aligned_distances(mlp: MLP, P: ArrayLike) -> Array:
 class PathPCA(NamedTuple):
     """Principal directions of a path's iterates (see :func:`pca_directions`)."""
 
-    directions: Array   #: (k, n_params), orthonormal rows
-    coords: Array       #: (n_steps, k), the path's coordinates along them, relative to ``center``
-    explained: Array    #: (k,), fraction of the iterates' variance along each direction
-    center: Array       #: (n_params,)
+    directions: Array  #: (k, n_params), orthonormal rows
+    coords: Array  #: (n_steps, k), the path's coordinates along them, relative to ``center``
+    explained: Array  #: (k,), fraction of the iterates' variance along each direction
+    center: Array  #: (n_params,)
 
 
 def pca_directions(path: ArrayLike, k: int = 2, center: ArrayLike | None = None) -> PathPCA:

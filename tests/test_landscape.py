@@ -46,9 +46,13 @@ def test_align_hidden_keeps_function_and_reaches_the_minimum_distance():
     P = mlp.init(rng, 4) + 0.2 * rng.standard_normal((4, mlp.n_params))
     X = rng.uniform(-2, 2, size=(9, 2))
     aligned = align_hidden(mlp, P[0], P[1:])
-    np.testing.assert_allclose(mlp.forward(aligned, X), mlp.forward(P[1:], X), rtol=1e-12, atol=1e-12)
-    for row, q in zip(aligned, P[1:]):
-        np.testing.assert_allclose(np.linalg.norm(P[0] - row), _brute_force_distance(mlp, P[0], q), rtol=1e-10)
+    np.testing.assert_allclose(
+        mlp.forward(aligned, X), mlp.forward(P[1:], X), rtol=1e-12, atol=1e-12
+    )
+    for row, q in zip(aligned, P[1:], strict=True):
+        np.testing.assert_allclose(
+            np.linalg.norm(P[0] - row), _brute_force_distance(mlp, P[0], q), rtol=1e-10
+        )
 
 
 def test_align_hidden_undoes_a_relabelling_exactly():
@@ -99,8 +103,10 @@ def test_random_directions_are_seeded_and_normalized():
     P = mlp.init(np.random.default_rng(0), 1)[0]
     a, b = random_directions(mlp, P, 3, rng=7), random_directions(mlp, P, 3, rng=7)
     np.testing.assert_array_equal(a, b)
-    np.testing.assert_allclose(np.linalg.norm(mlp.unpack(a).W1, axis=2),
-                               np.broadcast_to(np.linalg.norm(mlp.unpack(P).W1, axis=2), (3, 5)))
+    np.testing.assert_allclose(
+        np.linalg.norm(mlp.unpack(a).W1, axis=2),
+        np.broadcast_to(np.linalg.norm(mlp.unpack(P).W1, axis=2), (3, 5)),
+    )
     assert np.all(mlp.unpack(a).b1 == 0)
     raw = random_directions(mlp, P, 3, rng=7, normalize=False)
     np.testing.assert_array_equal(raw, np.random.default_rng(7).standard_normal((3, mlp.n_params)))
