@@ -52,6 +52,7 @@ __all__ = [
     "plane",
     "add_overlays",
     "add_level_lines",
+    "level_patch",
     "line_fit",
     "line_fit_patch",
     "side_by_side",
@@ -552,6 +553,39 @@ def add_overlays(
     return fig
 
 
+def level_patch(
+    grid: Any, values: ArrayLike, levels: Sequence[float] | int = 4, *, max_side: int = 120
+) -> dict[str, Any]:
+    """The data of a level-lines trace: ``{"x", "y", "z", "contours"}`` (see :func:`add_level_lines`).
+
+    Use it to move level lines in :func:`slider` or :func:`live` (patch the trace with it).
+    ``levels`` is a list of values, or a number ``n``: then ``n`` levels evenly spaced above
+    the minimum up to the 10th percentile of ``values`` (the floor of the function's bowl).
+
+    Examples
+    --------
+    >>> from gridlib import Grid
+    >>> g = Grid.linspace(a=(-1, 1, 3), b=(-1, 1, 3))
+    >>> level_patch(g, np.arange(9.0).reshape(3, 3), [1.0, 3.0])["contours"]
+    {'coloring': 'lines', 'start': 1.0, 'end': 3.0, 'size': 2.0}
+    """
+    small, z = _landscape(grid, values, max_side, log=False)
+    if isinstance(levels, (int, np.integer)):
+        lo = float(np.nanmin(z))
+        step = (float(np.nanquantile(z, 0.1)) - lo) / int(levels)
+        levels = [lo + step * (i + 1) for i in range(int(levels))]
+    lv = sorted(float(v) for v in levels)
+    if not lv:
+        raise ValueError("levels must name at least one level")
+    size = (lv[-1] - lv[0]) / (len(lv) - 1) if len(lv) > 1 else 1.0
+    return dict(
+        x=small.axes[0],
+        y=small.axes[1],
+        z=z,
+        contours=dict(coloring="lines", start=lv[0], end=lv[-1], size=size),
+    )
+
+
 def add_level_lines(
     fig: go.Figure,
     grid: Any,
@@ -566,8 +600,7 @@ def add_level_lines(
 ) -> go.Figure:
     """Add contour *lines* of a second function at given levels, all in one colour; return fig.
 
-    ``levels`` is a list of values, or a number ``n``: then ``n`` levels evenly spaced above
-    the minimum up to the 10th percentile of ``values`` (the floor of the function's bowl).
+    ``levels`` as in :func:`level_patch`: a list of values or a number of levels.
 
     Examples
     --------
@@ -579,22 +612,13 @@ def add_level_lines(
     >>> c.coloring, c.start, c.end
     ('lines', 0.25, 0.25)
     """
-    small, z = _landscape(grid, values, max_side, log=False)
-    if isinstance(levels, (int, np.integer)):
-        lo = float(np.nanmin(z))
-        step = (float(np.nanquantile(z, 0.1)) - lo) / int(levels)
-        levels = [lo + step * (i + 1) for i in range(int(levels))]
-    lv = sorted(float(v) for v in levels)
-    size = (lv[-1] - lv[0]) / (len(lv) - 1) if len(lv) > 1 else 1.0
+    data = level_patch(grid, values, levels, max_side=max_side)
     fig.add_trace(
         go.Contour(
-            x=small.axes[0],
-            y=small.axes[1],
-            z=z,
+            **data,
             showscale=False,
             name=label,
             showlegend=True,
-            contours=dict(coloring="lines", start=lv[0], end=lv[-1], size=size),
             colorscale=[[0, color], [1, color]],
             line=dict(width=width, dash=dash),
         )
@@ -732,6 +756,12 @@ def side_by_side(
             fig.layout[f"{axis}{'' if col == 1 else col}"].update(
                 title_text=src.title.text, range=src.range, type=src.type
             )
+        if f.layout.yaxis.scaleanchor == "x":
+            suffix = "" if col == 1 else str(col)
+            fig.layout[f"yaxis{suffix}"].update(
+                scaleanchor=f"x{suffix}", scaleratio=1, constrain="domain"
+            )
+            fig.layout[f"xaxis{suffix}"].update(constrain="domain")
     fig.update_annotations(font_size=13)
     return fig
 
