@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -249,6 +250,7 @@ def contour(
     y_range: Sequence[float] | None = None,
     width: int = WIDTH,
     height: int = HEIGHT,
+    legend: bool = True,
     **overlays: Any,
 ) -> go.Figure:
     """Filled contours of 2-D gridded values, parameter 1 across, parameter 2 up, with overlays.
@@ -295,7 +297,10 @@ def contour(
     )
     fig = go.Figure(trace)
     add_overlays(fig, **overlays)
+    _warn_outside(fig, grid)
     names = small.names
+    x_range = x_range if x_range is not None else (grid.lower[0], grid.upper[0])
+    y_range = y_range if y_range is not None else (grid.lower[1], grid.upper[1])
     return decorate(
         fig,
         title=title,
@@ -306,7 +311,31 @@ def contour(
         y_range=y_range,
         width=width,
         height=height,
+        legend=legend,
     )
+
+
+def _warn_outside(fig: go.Figure, grid: Any) -> None:
+    """Warn when an overlay leaves the grid's region: a figure that hides it would mislead."""
+    lo, hi = grid.lower - 0.5 * grid.spacing, grid.upper + 0.5 * grid.spacing
+    for tr in fig.data:
+        if tr.type != "scatter" or tr.x is None:
+            continue
+        xy = np.column_stack([_floats(tr.x), _floats(tr.y)])
+        xy = xy[~np.isnan(xy).any(axis=1)]
+        if len(xy) and (np.any(xy < lo) or np.any(xy > hi)):
+            warnings.warn(
+                f"{tr.name!r} leaves the drawn region {grid.names[0]} in [{grid.lower[0]:g}, "
+                f"{grid.upper[0]:g}], {grid.names[1]} in [{grid.lower[1]:g}, {grid.upper[1]:g}]: "
+                f"it spans {xy.min(axis=0).round(3).tolist()} to {xy.max(axis=0).round(3).tolist()}; "
+                "widen the grid or shorten the overlay",
+                UserWarning,
+                stacklevel=3,
+            )
+
+
+def _floats(v: Any) -> np.ndarray:
+    return np.array([np.nan if a is None else a for a in v], dtype=float)
 
 
 def surface(
@@ -380,6 +409,7 @@ def plane(
     y_range: Sequence[float] | None = None,
     width: int = WIDTH,
     height: int = HEIGHT,
+    legend: bool = True,
     **overlays: Any,
 ) -> go.Figure:
     """A 2-D plane with the standard overlays and no landscape (clouds of points, gradients).
@@ -403,6 +433,7 @@ def plane(
         y_range=y_range,
         width=width,
         height=height,
+        legend=legend,
     )
 
 
@@ -763,6 +794,11 @@ def side_by_side(
             )
             fig.layout[f"xaxis{suffix}"].update(constrain="domain")
     fig.update_annotations(font_size=13)
+    # the subplot titles sit just above the panels: lift the figure's title above them
+    fig.update_layout(
+        title=dict(yref="container", y=1 - (_MODEBAR_PX + 2) / height, yanchor="top"),
+        margin=dict(t=fig.layout.margin.t + 26),
+    )
     return fig
 
 
