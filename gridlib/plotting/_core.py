@@ -54,6 +54,9 @@ __all__ = [
     "add_overlays",
     "add_level_lines",
     "level_patch",
+    "add_batch",
+    "batch_patch",
+    "within",
     "line_fit",
     "line_fit_patch",
     "side_by_side",
@@ -410,6 +413,8 @@ def plane(
     width: int = WIDTH,
     height: int = HEIGHT,
     legend: bool = True,
+    log_x: bool = False,
+    log_y: bool = False,
     **overlays: Any,
 ) -> go.Figure:
     """A 2-D plane with the standard overlays and no landscape (clouds of points, gradients).
@@ -434,6 +439,8 @@ def plane(
         width=width,
         height=height,
         legend=legend,
+        log_x=log_x,
+        log_y=log_y,
     )
 
 
@@ -655,6 +662,80 @@ def add_level_lines(
         )
     )
     return fig
+
+
+def batch_patch(
+    grid: Any, values: ArrayLike, minimum: ArrayLike, levels: Sequence[float] | int = 4
+) -> dict[int, dict[str, Any]]:
+    """The data of :func:`add_batch`'s two traces: ``{-2: level lines, -1: minimum}``.
+
+    Patch a figure with it (in :func:`live`) to show another batch in place.
+
+    Examples
+    --------
+    >>> from gridlib import Grid
+    >>> g = Grid.linspace(a=(-1, 1, 3), b=(-1, 1, 3))
+    >>> patch = batch_patch(g, np.arange(9.0).reshape(3, 3), [0.5, 0.5], [1.0, 2.0])
+    >>> sorted(patch), patch[-1]
+    ([-2, -1], {'x': [0.5], 'y': [0.5]})
+    """
+    m = _as_xy(minimum, "minimum")
+    return {-2: level_patch(grid, values, levels), -1: dict(x=[float(m[0, 0])], y=[float(m[0, 1])])}
+
+
+def add_batch(
+    fig: go.Figure,
+    grid: Any,
+    values: ArrayLike,
+    minimum: ArrayLike,
+    *,
+    label: str,
+    color: str = PALETTE[1],
+    levels: Sequence[float] | int = 4,
+) -> go.Figure:
+    """Add one batch's loss as level lines and its minimum as a batch marker, in one colour.
+
+    Two traces, level lines then the minimum (``ROLES["batch"]`` style); move them to another
+    batch with :func:`batch_patch`. Returns ``fig``.
+
+    Examples
+    --------
+    >>> from gridlib import Grid
+    >>> g = Grid.linspace(a=(-1, 1, 11), b=(-1, 1, 11))
+    >>> fig = add_batch(go.Figure(), g, np.zeros(g.shape) + g.points()[:, 0].reshape(g.shape) ** 2,
+    ...                 [0, 0.5], label="batch 1", color="red")
+    >>> [(t.type, t.name) for t in fig.data], fig.data[1].marker.symbol
+    ([('contour', 'batch 1'), ('scatter', 'batch 1 minimum')], 'x')
+    """
+    add_level_lines(fig, grid, values, levels, label=label, color=color)
+    m = _as_xy(minimum, label)
+    style = {**ROLES["batch"][1], "color": color}
+    fig.add_trace(
+        go.Scatter(
+            x=m[:, 0],
+            y=m[:, 1],
+            mode="markers",
+            name=f"{label} minimum",
+            legendgroup=label,
+            marker=style,
+        )
+    )
+    return fig
+
+
+def within(grid: Any, points: ArrayLike) -> np.ndarray:
+    """The rows of ``points`` (m, 2) inside the grid's region (say how many were left out).
+
+    Examples
+    --------
+    >>> from gridlib import Grid
+    >>> within(Grid.linspace(a=(0, 1, 3), b=(0, 1, 3)), [[0.5, 0.5], [2.0, 0.5]])
+    array([[0.5, 0.5]])
+    """
+    grid = as_grid(grid)
+    p = _as_xy(points, "points")
+    inside = np.all((p >= grid.lower) & (p <= grid.upper), axis=1)
+    return p[inside]
 
 
 # ---------------------------------------------------------------------------------------------
