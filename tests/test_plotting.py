@@ -201,3 +201,21 @@ def test_surface_places_markers_on_the_surface(post):
     fig = plotting.surface(ex.grid, values, title="t", exact=loss.minimizer)
     i = ex.grid.index_of(loss.minimizer)
     assert fig.data[1].z[0] == pytest.approx(values[i])
+
+
+def test_contour_shows_exactly_the_grid_and_warns_when_an_overlay_leaves_it():
+    g = Grid.linspace(w1=(0, 1, 11), w2=(-2, 2, 11))
+    v = np.zeros(g.shape)
+    fig = plotting.contour(g, v, title="t", paths={"inside": [[0.1, 0], [0.9, 1.9]]})
+    assert tuple(fig.layout.xaxis.range) == (0, 1) and tuple(fig.layout.yaxis.range) == (-2, 2)
+    with pytest.warns(UserWarning, match="'outside' leaves the drawn region"):
+        plotting.contour(g, v, title="t", paths={"outside": [[0.5, 0], [3.0, 0]]})
+
+
+def test_side_by_side_lifts_its_title_above_the_panel_titles():
+    a = plotting.plane(title="A", xaxis_title="w1", yaxis_title="w2", markers={"p": [0, 0]})
+    fig = plotting.side_by_side(a, a, title="both", height=500)
+    assert fig.layout.title.yref == "container" and fig.layout.title.yanchor == "top"
+    top_of_title_px = (1 - fig.layout.title.y) * 500
+    assert top_of_title_px >= _core._MODEBAR_PX
+    assert fig.layout.margin.t >= top_of_title_px + _core._TITLE_PX + 20

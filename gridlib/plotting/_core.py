@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -52,6 +53,10 @@ __all__ = [
     "plane",
     "add_overlays",
     "add_level_lines",
+    "level_patch",
+    "add_batch",
+    "batch_patch",
+    "within",
     "line_fit",
     "line_fit_patch",
     "side_by_side",
@@ -248,6 +253,7 @@ def contour(
     y_range: Sequence[float] | None = None,
     width: int = WIDTH,
     height: int = HEIGHT,
+    legend: bool = True,
     **overlays: Any,
 ) -> go.Figure:
     """Filled contours of 2-D gridded values, parameter 1 across, parameter 2 up, with overlays.
@@ -294,7 +300,10 @@ def contour(
     )
     fig = go.Figure(trace)
     add_overlays(fig, **overlays)
+    _warn_outside(fig, grid)
     names = small.names
+    x_range = x_range if x_range is not None else (grid.lower[0], grid.upper[0])
+    y_range = y_range if y_range is not None else (grid.lower[1], grid.upper[1])
     return decorate(
         fig,
         title=title,
@@ -305,7 +314,31 @@ def contour(
         y_range=y_range,
         width=width,
         height=height,
+        legend=legend,
     )
+
+
+def _warn_outside(fig: go.Figure, grid: Any) -> None:
+    """Warn when an overlay leaves the grid's region: a figure that hides it would mislead."""
+    lo, hi = grid.lower - 0.5 * grid.spacing, grid.upper + 0.5 * grid.spacing
+    for tr in fig.data:
+        if tr.type != "scatter" or tr.x is None:
+            continue
+        xy = np.column_stack([_floats(tr.x), _floats(tr.y)])
+        xy = xy[~np.isnan(xy).any(axis=1)]
+        if len(xy) and (np.any(xy < lo) or np.any(xy > hi)):
+            warnings.warn(
+                f"{tr.name!r} leaves the drawn region {grid.names[0]} in [{grid.lower[0]:g}, "
+                f"{grid.upper[0]:g}], {grid.names[1]} in [{grid.lower[1]:g}, {grid.upper[1]:g}]: "
+                f"it spans {xy.min(axis=0).round(3).tolist()} to {xy.max(axis=0).round(3).tolist()}; "
+                "widen the grid or shorten the overlay",
+                UserWarning,
+                stacklevel=3,
+            )
+
+
+def _floats(v: Any) -> np.ndarray:
+    return np.array([np.nan if a is None else a for a in v], dtype=float)
 
 
 def surface(
@@ -379,6 +412,9 @@ def plane(
     y_range: Sequence[float] | None = None,
     width: int = WIDTH,
     height: int = HEIGHT,
+    legend: bool = True,
+    log_x: bool = False,
+    log_y: bool = False,
     **overlays: Any,
 ) -> go.Figure:
     """A 2-D plane with the standard overlays and no landscape (clouds of points, gradients).
@@ -402,6 +438,9 @@ def plane(
         y_range=y_range,
         width=width,
         height=height,
+        legend=legend,
+        log_x=log_x,
+        log_y=log_y,
     )
 
 
@@ -552,6 +591,39 @@ def add_overlays(
     return fig
 
 
+def level_patch(
+    grid: Any, values: ArrayLike, levels: Sequence[float] | int = 4, *, max_side: int = 120
+) -> dict[str, Any]:
+    """The data of a level-lines trace: ``{"x", "y", "z", "contours"}`` (see :func:`add_level_lines`).
+
+    Use it to move level lines in :func:`slider` or :func:`live` (patch the trace with it).
+    ``levels`` is a list of values, or a number ``n``: then ``n`` levels evenly spaced above
+    the minimum up to the 10th percentile of ``values`` (the floor of the function's bowl).
+
+    Examples
+    --------
+    >>> from gridlib import Grid
+    >>> g = Grid.linspace(a=(-1, 1, 3), b=(-1, 1, 3))
+    >>> level_patch(g, np.arange(9.0).reshape(3, 3), [1.0, 3.0])["contours"]
+    {'coloring': 'lines', 'start': 1.0, 'end': 3.0, 'size': 2.0}
+    """
+    small, z = _landscape(grid, values, max_side, log=False)
+    if isinstance(levels, (int, np.integer)):
+        lo = float(np.nanmin(z))
+        step = (float(np.nanquantile(z, 0.1)) - lo) / int(levels)
+        levels = [lo + step * (i + 1) for i in range(int(levels))]
+    lv = sorted(float(v) for v in levels)
+    if not lv:
+        raise ValueError("levels must name at least one level")
+    size = (lv[-1] - lv[0]) / (len(lv) - 1) if len(lv) > 1 else 1.0
+    return dict(
+        x=small.axes[0],
+        y=small.axes[1],
+        z=z,
+        contours=dict(coloring="lines", start=lv[0], end=lv[-1], size=size),
+    )
+
+
 def add_level_lines(
     fig: go.Figure,
     grid: Any,
@@ -566,8 +638,7 @@ def add_level_lines(
 ) -> go.Figure:
     """Add contour *lines* of a second function at given levels, all in one colour; return fig.
 
-    ``levels`` is a list of values, or a number ``n``: then ``n`` levels evenly spaced above
-    the minimum up to the 10th percentile of ``values`` (the floor of the function's bowl).
+    ``levels`` as in :func:`level_patch`: a list of values or a number of levels.
 
     Examples
     --------
@@ -579,27 +650,92 @@ def add_level_lines(
     >>> c.coloring, c.start, c.end
     ('lines', 0.25, 0.25)
     """
-    small, z = _landscape(grid, values, max_side, log=False)
-    if isinstance(levels, (int, np.integer)):
-        lo = float(np.nanmin(z))
-        step = (float(np.nanquantile(z, 0.1)) - lo) / int(levels)
-        levels = [lo + step * (i + 1) for i in range(int(levels))]
-    lv = sorted(float(v) for v in levels)
-    size = (lv[-1] - lv[0]) / (len(lv) - 1) if len(lv) > 1 else 1.0
+    data = level_patch(grid, values, levels, max_side=max_side)
     fig.add_trace(
         go.Contour(
-            x=small.axes[0],
-            y=small.axes[1],
-            z=z,
+            **data,
             showscale=False,
             name=label,
             showlegend=True,
-            contours=dict(coloring="lines", start=lv[0], end=lv[-1], size=size),
             colorscale=[[0, color], [1, color]],
             line=dict(width=width, dash=dash),
         )
     )
     return fig
+
+
+def batch_patch(
+    grid: Any, values: ArrayLike, minimum: ArrayLike, levels: Sequence[float] | int = 4
+) -> dict[int, dict[str, Any]]:
+    """The data of :func:`add_batch`'s two traces: ``{-2: level lines, -1: minimum}``.
+
+    Patch a figure with it (in :func:`live`) to show another batch in place.
+
+    Examples
+    --------
+    >>> from gridlib import Grid
+    >>> g = Grid.linspace(a=(-1, 1, 3), b=(-1, 1, 3))
+    >>> patch = batch_patch(g, np.arange(9.0).reshape(3, 3), [0.5, 0.5], [1.0, 2.0])
+    >>> sorted(patch), patch[-1]
+    ([-2, -1], {'x': [0.5], 'y': [0.5]})
+    """
+    m = _as_xy(minimum, "minimum")
+    return {-2: level_patch(grid, values, levels), -1: dict(x=[float(m[0, 0])], y=[float(m[0, 1])])}
+
+
+def add_batch(
+    fig: go.Figure,
+    grid: Any,
+    values: ArrayLike,
+    minimum: ArrayLike,
+    *,
+    label: str,
+    color: str = PALETTE[1],
+    levels: Sequence[float] | int = 4,
+) -> go.Figure:
+    """Add one batch's loss as level lines and its minimum as a batch marker, in one colour.
+
+    Two traces, level lines then the minimum (``ROLES["batch"]`` style); move them to another
+    batch with :func:`batch_patch`. Returns ``fig``.
+
+    Examples
+    --------
+    >>> from gridlib import Grid
+    >>> g = Grid.linspace(a=(-1, 1, 11), b=(-1, 1, 11))
+    >>> fig = add_batch(go.Figure(), g, np.zeros(g.shape) + g.points()[:, 0].reshape(g.shape) ** 2,
+    ...                 [0, 0.5], label="batch 1", color="red")
+    >>> [(t.type, t.name) for t in fig.data], fig.data[1].marker.symbol
+    ([('contour', 'batch 1'), ('scatter', 'batch 1 minimum')], 'x')
+    """
+    add_level_lines(fig, grid, values, levels, label=label, color=color)
+    m = _as_xy(minimum, label)
+    style = {**ROLES["batch"][1], "color": color}
+    fig.add_trace(
+        go.Scatter(
+            x=m[:, 0],
+            y=m[:, 1],
+            mode="markers",
+            name=f"{label} minimum",
+            legendgroup=label,
+            marker=style,
+        )
+    )
+    return fig
+
+
+def within(grid: Any, points: ArrayLike) -> np.ndarray:
+    """The rows of ``points`` (m, 2) inside the grid's region (say how many were left out).
+
+    Examples
+    --------
+    >>> from gridlib import Grid
+    >>> within(Grid.linspace(a=(0, 1, 3), b=(0, 1, 3)), [[0.5, 0.5], [2.0, 0.5]])
+    array([[0.5, 0.5]])
+    """
+    grid = as_grid(grid)
+    p = _as_xy(points, "points")
+    inside = np.all((p >= grid.lower) & (p <= grid.upper), axis=1)
+    return p[inside]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -732,7 +868,18 @@ def side_by_side(
             fig.layout[f"{axis}{'' if col == 1 else col}"].update(
                 title_text=src.title.text, range=src.range, type=src.type
             )
+        if f.layout.yaxis.scaleanchor == "x":
+            suffix = "" if col == 1 else str(col)
+            fig.layout[f"yaxis{suffix}"].update(
+                scaleanchor=f"x{suffix}", scaleratio=1, constrain="domain"
+            )
+            fig.layout[f"xaxis{suffix}"].update(constrain="domain")
     fig.update_annotations(font_size=13)
+    # the subplot titles sit just above the panels: lift the figure's title above them
+    fig.update_layout(
+        title=dict(yref="container", y=1 - (_MODEBAR_PX + 2) / height, yanchor="top"),
+        margin=dict(t=fig.layout.margin.t + 26),
+    )
     return fig
 
 
