@@ -937,6 +937,8 @@ def slider(
     )
     if fig.layout.height:
         fig.update_layout(height=fig.layout.height + 60)
+    # the slider takes the strip below the plot: the legend moves to the right-hand side
+    fig.update_layout(legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top"))
     return fig
 
 
