@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+
+#: Default number of points per call of a batched loss when a grid is streamed in chunks
+#: (8 192 points: small enough to stay in cache). Every chunked function uses it.
+DEFAULT_CHUNK = 8_192
+#: Default cap (bytes) on one array gridlib allocates for a result: 2 GiB.
+MAX_BYTES = 2 * 1024**3
+
+
+def check_size(
+    count: float, what: str, limit: float, keyword: str, unit: str = "", hint: str | None = None
+) -> int:
+    """Return ``count`` as an int, or raise ValueError naming the size and the limit.
+
+    ``count`` may be a float (possibly inf) computed before anything is allocated.
+    """
+    if not np.isfinite(count) or count > limit:
+        shown = "an unbounded number of" if not np.isfinite(count) else f"{count:,.0f}"
+        hint = (
+            hint or f"use a coarser step or fewer points, or raise {keyword} if the memory exists"
+        )
+        raise ValueError(
+            f"{what} would need {shown}{unit}, over the limit {keyword}={limit:,.0f}{unit}; {hint}"
+        )
+    return int(count)
 
 
 def as_real(value, name: str) -> np.ndarray:
     """Return ``value`` as a float64 array; TypeError for complex, text or non-numeric input."""
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(f"{name} must be a rectangular array of numbers: {exc}") from None
     if np.iscomplexobj(arr):
         raise TypeError(
             f"{name} must be real numbers, got complex values (dtype {arr.dtype}); "
@@ -15,12 +44,13 @@ def as_real(value, name: str) -> np.ndarray:
         )
     if arr.dtype.kind in "biuf":
         return arr.astype(float, copy=False)
-    try:
-        if arr.dtype.kind in "USV":
-            raise TypeError
-        return np.asarray(arr, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be real numbers, got dtype {arr.dtype}") from None
+    if arr.dtype.kind == "O" and all(
+        isinstance(e, numbers.Real) or (isinstance(e, np.ndarray) and e.dtype.kind in "biuf")
+        for e in arr.flat
+    ):
+        return arr.astype(float)
+    bad = type(value).__name__ if arr.dtype.kind == "O" and arr.ndim == 0 else f"dtype {arr.dtype}"
+    raise TypeError(f"{name} must be real numbers, got {bad}")
 
 
 def as_points(

@@ -1,4 +1,5 @@
 """Seeded data generators: the blog post's dummy regression data and its batch."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,15 +7,21 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import positive_int
+from ._validate import MAX_BYTES, as_real, as_rng, check_size, positive_int
 from .grid import Grid
 
 #: The parameters that generate the post's data: slope w1 and intercept w2.
 TRUE_PARAMS = np.array([3.5, 7.0])
 
 
-def post_data(n: int = 45, *, seed: int = 3, slope: float = 3.5, intercept: float = 7.0,
-              noise: float = 6.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def post_data(
+    n: int = 45,
+    *,
+    seed: np.random.Generator | int | None = 3,
+    slope: float = 3.5,
+    intercept: float = 7.0,
+    noise: float = 6.0,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The post's data: ``x`` evenly spaced on [0, 10], ``y = slope*x + intercept + (U + Z) * noise``.
 
     ``U ~ Uniform[0, 1)`` and ``Z ~ Normal(0, 1)`` are drawn from
@@ -36,7 +43,8 @@ def post_data(n: int = 45, *, seed: int = 3, slope: float = 3.5, intercept: floa
     True
     """
     n = positive_int(n, "n")
-    rng = np.random.default_rng(seed)
+    check_size(16.0 * n, f"post_data(n={n:,})", MAX_BYTES, "MAX_BYTES", " bytes")
+    rng = as_rng(seed, "seed")
     x = np.linspace(0.0, 10.0, n)
     y = slope * x + intercept + (rng.random(n) + rng.standard_normal(n)) * noise
     return x, y
@@ -51,18 +59,29 @@ def design_matrix(x: ArrayLike) -> NDArray[np.float64]:
     array([[0., 1.],
            [2., 1.]])
     """
-    x = np.asarray(x, dtype=float)
+    x = as_real(x, "x")
     if x.ndim != 1:
         raise ValueError(f"x must have shape (n,), got shape {x.shape}")
     return np.column_stack([x, np.ones_like(x)])
 
 
-def batch_indices(n: int, batch_size: int, rng: np.random.Generator | int) -> NDArray[np.intp]:
-    """``batch_size`` distinct indices in ``range(n)`` (a batch drawn without replacement)."""
+def batch_indices(
+    n: int, batch_size: int, rng: np.random.Generator | int | None
+) -> NDArray[np.intp]:
+    """``batch_size`` distinct indices in ``range(n)``, sorted (a batch drawn without replacement).
+
+    ``rng`` is a numpy Generator (its state advances), an integer seed, or None (fresh
+    entropy, not reproducible).
+
+    Examples
+    --------
+    >>> batch_indices(10, 3, rng=0)
+    array([5, 6, 9])
+    """
     n, batch_size = positive_int(n, "n"), positive_int(batch_size, "batch_size")
     if batch_size > n:
         raise ValueError(f"batch_size must be at most n={n}, got {batch_size}")
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    rng = as_rng(rng, "rng")
     return np.sort(rng.choice(n, size=batch_size, replace=False))
 
 
@@ -94,6 +113,8 @@ def post_example(seed: int = 3, batch_size: int = 5) -> PostExample:
     >>> ex.X.shape, ex.X_batch.shape, ex.grid.shape
     ((45, 2), (5, 2), (101, 501))
     """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
     x, y = post_data(seed=seed)
     X = design_matrix(x)
     batch = batch_indices(len(x), batch_size, np.random.default_rng(seed + 1))

@@ -1,4 +1,5 @@
 """Gradient descent vectorized over many starting points."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,12 +7,19 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_points
+from ._validate import MAX_BYTES, as_points, as_real, check_size
 
 BatchedGradient = Callable[[NDArray[np.float64]], ArrayLike]
 
 
-def gradient_descent(grad: BatchedGradient, starts: ArrayLike, lr: float | ArrayLike, steps: int) -> NDArray[np.float64]:
+def gradient_descent(
+    grad: BatchedGradient,
+    starts: ArrayLike,
+    lr: float | ArrayLike,
+    steps: int,
+    *,
+    max_bytes: int = MAX_BYTES,
+) -> NDArray[np.float64]:
     """Run ``steps`` of ``w <- w - lr * grad(w)`` from every start at once.
 
     Parameters
@@ -23,6 +31,9 @@ def gradient_descent(grad: BatchedGradient, starts: ArrayLike, lr: float | Array
         Step size (one per start if an array).
     steps : int
         Number of updates (0 allowed).
+    max_bytes : int
+        Largest trajectory array allowed, ``8 * (steps + 1) * n_starts * n_params`` bytes
+        (default 2 GiB); a bigger request is refused before anything is allocated.
 
     Returns
     -------
@@ -39,23 +50,45 @@ def gradient_descent(grad: BatchedGradient, starts: ArrayLike, lr: float | Array
     array([[ 0.25, -0.5 ],
            [ 1.  ,  0.  ]])
     """
+    if not callable(grad):
+        raise TypeError(
+            f"grad must be a callable (n_starts, n_params) -> (n_starts, n_params), "
+            f"got {type(grad).__name__}"
+        )
     W = as_points(starts, None, "starts").copy()
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
+        raise TypeError(f"steps must be a non-negative integer, got {steps!r}")
+    if steps < 0:
         raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-    lr_arr = np.asarray(lr, dtype=float)
+    check_size(
+        8.0 * (float(steps) + 1) * W.size,
+        f"{steps:,} steps from {W.shape[0]} starts in {W.shape[1]} dimensions",
+        max_bytes,
+        "max_bytes",
+        " bytes",
+        "run fewer steps (or fewer starts), or raise max_bytes if the memory exists",
+    )
+    lr_arr = as_real(lr, "lr")
     if lr_arr.ndim == 1 and lr_arr.shape == (W.shape[0],):
         lr_arr = lr_arr[:, None]
     elif lr_arr.ndim != 0:
         raise ValueError(f"lr must be a number or shape ({W.shape[0]},), got shape {lr_arr.shape}")
     if not np.all(np.isfinite(lr_arr)) or np.any(lr_arr <= 0):
-        raise ValueError(f"lr must be positive and finite, got {lr}")
+        raise ValueError(f"lr must be positive and finite, got {lr!r}")
     out = np.empty((int(steps) + 1,) + W.shape)
     out[0] = W
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(int(steps)):
-            g = np.asarray(grad(out[t]), dtype=float)
+            g = grad(out[t])
+            if g is None:
+                raise TypeError(
+                    "grad returned None; expected an array of shape (n_starts, n_params)"
+                )
+            g = as_real(g, "the value returned by grad")
             if g.shape != W.shape:
-                raise ValueError(f"grad must return shape {W.shape} (one gradient per start), got {g.shape}")
+                raise ValueError(
+                    f"grad must return shape {W.shape} (one gradient per start), got {g.shape}"
+                )
             out[t + 1] = out[t] - lr_arr * g
     return out
 
@@ -72,7 +105,7 @@ def steps_to_reach(losses: ArrayLike, target: float) -> NDArray[np.intp]:
     >>> steps_to_reach([[5.0, 9.0], [2.0, 8.0], [0.5, 7.0]], 1.0)
     array([ 2, -1])
     """
-    L = np.asarray(losses, dtype=float)
+    L = as_real(losses, "losses")
     if L.ndim != 2:
         raise ValueError(f"losses must have shape (steps + 1, n_starts), got {L.shape}")
     hit = L <= target

@@ -13,6 +13,7 @@ so ``n_params = H*d + H + H + 1`` (33 for ``d = 2, H = 8``).  The network is
 
 .. math:: f(x) = W_2^\\top \\tanh(W_1 x + b_1) + b_2 .
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -20,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import positive_int
+from ._validate import MAX_BYTES, as_real, as_rng, check_size, positive_int
 
 __all__ = ["MLP", "Layers", "filter_normalize", "permute_hidden"]
 
@@ -67,8 +68,12 @@ class MLP:
         self.n_hidden = positive_int(n_hidden, "n_hidden")
         H, d = self.n_hidden, self.n_inputs
         self.n_params = H * d + 2 * H + 1
-        self._slices = (slice(0, H * d), slice(H * d, H * d + H), slice(H * d + H, H * d + 2 * H),
-                        slice(H * d + 2 * H, H * d + 2 * H + 1))
+        self._slices = (
+            slice(0, H * d),
+            slice(H * d, H * d + H),
+            slice(H * d + H, H * d + 2 * H),
+            slice(H * d + 2 * H, H * d + 2 * H + 1),
+        )
 
     def __repr__(self) -> str:
         return f"MLP(n_inputs={self.n_inputs}, n_hidden={self.n_hidden})"
@@ -79,23 +84,35 @@ class MLP:
 
     def _data(self, X: ArrayLike, y: ArrayLike | None = None) -> tuple[Array, Array | None]:
         if isinstance(X, (str, bytes)) or X is None:
-            raise TypeError(f"X must be an array of shape (n_samples, {self.n_inputs}), got {type(X).__name__}")
-        X = np.asarray(X, dtype=float)
+            raise TypeError(
+                f"X must be an array of shape (n_samples, {self.n_inputs}), got {type(X).__name__}"
+            )
+        X = as_real(X, "X")
         if X.ndim != 2 or X.shape[1] != self.n_inputs or X.shape[0] == 0:
-            raise ValueError(f"X must have shape (n_samples, {self.n_inputs}) with n_samples >= 1, "
-                             f"got shape {X.shape}")
+            raise ValueError(
+                f"X must have shape (n_samples, {self.n_inputs}) with n_samples >= 1, "
+                f"got shape {X.shape}"
+            )
         if not np.all(np.isfinite(X)):
             raise ValueError("X contains NaN or inf; expected finite numbers")
         if y is None:
             return X, None
         if isinstance(y, (str, bytes)):
             raise TypeError(f"y must be an array of shape ({X.shape[0]},), got {type(y).__name__}")
-        y = np.asarray(y, dtype=float)
+        y = as_real(y, "y")
         if y.shape != (X.shape[0],):
-            raise ValueError(f"y must have shape ({X.shape[0]},) (one target per row of X), got shape {y.shape}")
+            raise ValueError(
+                f"y must have shape ({X.shape[0]},) (one target per row of X), got shape {y.shape}"
+            )
         if not np.all(np.isfinite(y)):
             raise ValueError("y contains NaN or inf; expected finite numbers")
         return X, y
+
+    def _targets(self, X: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
+        """Validated ``(X, y)`` when targets are required."""
+        Xa, ya = self._data(X, y)
+        assert ya is not None  # y was given
+        return Xa, ya
 
     def unpack(self, P: ArrayLike) -> Layers:
         """Split a stack of flat parameter vectors into the layers (views, no copies).
@@ -124,7 +141,9 @@ class MLP:
         P = self._points(P)
         s1, s2, s3, s4 = self._slices
         n = P.shape[0]
-        return Layers(P[:, s1].reshape(n, self.n_hidden, self.n_inputs), P[:, s2], P[:, s3], P[:, s4][:, 0])
+        return Layers(
+            P[:, s1].reshape(n, self.n_hidden, self.n_inputs), P[:, s2], P[:, s3], P[:, s4][:, 0]
+        )
 
     def pack(self, W1: ArrayLike, b1: ArrayLike, W2: ArrayLike, b2: ArrayLike) -> Array:
         """Join layers back into flat parameter vectors; the inverse of :meth:`unpack`.
@@ -146,14 +165,14 @@ class MLP:
         >>> bool(np.array_equal(mlp.pack(*mlp.unpack(P)), P))
         True
         """
-        W1 = np.asarray(W1, dtype=float)
+        W1 = as_real(W1, "W1")
         H, d = self.n_hidden, self.n_inputs
         if W1.ndim != 3 or W1.shape[1:] != (H, d):
             raise ValueError(f"W1 must have shape (n_points, {H}, {d}), got shape {W1.shape}")
         n = W1.shape[0]
         parts = [W1.reshape(n, H * d)]
         for name, arr, shape in (("b1", b1, (n, H)), ("W2", W2, (n, H)), ("b2", b2, (n,))):
-            arr = np.asarray(arr, dtype=float)
+            arr = as_real(arr, name)
             if arr.shape != shape:
                 raise ValueError(f"{name} must have shape {shape}, got shape {arr.shape}")
             parts.append(arr.reshape(n, -1))
@@ -222,9 +241,9 @@ class MLP:
         >>> mlp.loss(np.zeros((2, mlp.n_params)), X, y)     # f = 0: mean of y**2
         array([4.66666667, 4.66666667])
         """
-        X, y = self._data(X, y)
-        R = self.forward(P, X) - y[None, :]
-        return np.einsum("nm,nm->n", R, R) / X.shape[0]
+        Xa, ya = self._targets(X, y)
+        R = self.forward(P, Xa) - ya[None, :]
+        return np.einsum("nm,nm->n", R, R) / Xa.shape[0]
 
     def gradient(self, P: ArrayLike, X: ArrayLike, y: ArrayLike) -> Array:
         """Gradient of :meth:`loss` for every parameter vector (backpropagation as matrix products).
@@ -260,23 +279,28 @@ class MLP:
         True
         """
         layers = self.unpack(P)
-        X, y = self._data(X, y)
-        A = self._hidden(layers, X)                                   # (n, m, H)
+        X, ya = self._targets(X, y)
+        A = self._hidden(layers, X)  # (n, m, H)
         f = (A @ layers.W2[:, :, None])[:, :, 0] + layers.b2[:, None]  # (n, m)
-        g = 2.0 * (f - y[None, :]) / X.shape[0]                       # (n, m)
-        dW2 = (A.transpose(0, 2, 1) @ g[:, :, None])[:, :, 0]         # Aᵀ g: (n, H)
+        g = 2.0 * (f - ya[None, :]) / X.shape[0]  # (n, m)
+        dW2 = (A.transpose(0, 2, 1) @ g[:, :, None])[:, :, 0]  # Aᵀ g: (n, H)
         db2 = g.sum(axis=1)
-        A *= A                                                        # A² in place (A is done)
-        np.subtract(1.0, A, out=A)                                    # tanh' = 1 - A²
+        A *= A  # A² in place (A is done)
+        np.subtract(1.0, A, out=A)  # tanh' = 1 - A²
         G = g[:, :, None] * layers.W2[:, None, :]
-        G *= A                                                        # (n, m, H)
-        dW1 = G.transpose(0, 2, 1) @ X                                # Gᵀ X: (n, H, d)
+        G *= A  # (n, m, H)
+        dW1 = G.transpose(0, 2, 1) @ X  # Gᵀ X: (n, H, d)
         db1 = G.sum(axis=1)
         return self.pack(dW1, db1, dW2, db2)
 
     # ------------------------------------------------------------------ initialization
-    def init(self, rng: np.random.Generator, n: int, scale1: float | ArrayLike = 1.0,
-             scale2: float | ArrayLike = 1.0) -> Array:
+    def init(
+        self,
+        rng: np.random.Generator | int | None,
+        n: int,
+        scale1: float | ArrayLike = 1.0,
+        scale2: float | ArrayLike = 1.0,
+    ) -> Array:
         """Draw ``n`` parameter vectors with the standard scaled (LeCun) initialization.
 
         Exactly: ``W1[j, k] ~ Normal(0, std = scale1 / sqrt(n_inputs))``,
@@ -288,7 +312,9 @@ class MLP:
 
         Parameters
         ----------
-        rng : numpy.random.Generator
+        rng : numpy.random.Generator, int or None
+            The generator (its state advances), a seed for ``np.random.default_rng``,
+            or None (fresh entropy, not reproducible).
         n : int
             Number of parameter vectors.
         scale1, scale2 : float or array of shape (n,)
@@ -312,31 +338,40 @@ class MLP:
         >>> bool(np.allclose(mlp.unpack(Q).W1 * 2.0, W1))
         True
         """
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-                            f"got {type(rng).__name__}")
+        rng = as_rng(rng, "rng")
         n = positive_int(n, "n")
+        check_size(
+            8.0 * n * self.n_params,
+            f"MLP.init of {n:,} vectors of {self.n_params} parameters",
+            MAX_BYTES,
+            "MAX_BYTES",
+            " bytes",
+        )
         s1 = self._scale(scale1, n, "scale1")
         s2 = self._scale(scale2, n, "scale2")
         H, d = self.n_hidden, self.n_inputs
         Z = rng.standard_normal((n, H * d + H))
         W1 = Z[:, : H * d].reshape(n, H, d) * (s1 / np.sqrt(d))[:, None, None]
-        W2 = Z[:, H * d:] * (s2 / np.sqrt(H))[:, None]
+        W2 = Z[:, H * d :] * (s2 / np.sqrt(H))[:, None]
         return self.pack(W1, np.zeros((n, H)), W2, np.zeros(n))
 
     @staticmethod
     def _scale(scale: float | ArrayLike, n: int, name: str) -> Array:
-        s = np.asarray(scale, dtype=float)
+        s = as_real(scale, name)
         if s.ndim == 0:
             s = np.full(n, float(s))
         if s.shape != (n,):
-            raise ValueError(f"{name} must be a number or an array of shape ({n},), got shape {s.shape}")
+            raise ValueError(
+                f"{name} must be a number or an array of shape ({n},), got shape {s.shape}"
+            )
         if not np.all(np.isfinite(s)) or np.any(s < 0):
-            raise ValueError(f"{name} must be finite and >= 0, got {scale}")
+            raise ValueError(f"{name} must be finite and >= 0, got {scale!r}")
         return s
 
     # ------------------------------------------------------------------ directions, symmetries
-    def filter_normalize(self, direction: ArrayLike, P: ArrayLike, *, zero_biases: bool = True) -> Array:
+    def filter_normalize(
+        self, direction: ArrayLike, P: ArrayLike, *, zero_biases: bool = True
+    ) -> Array:
         """Rescale each filter of a direction to the norm of the same filter of ``P`` (Li et al., 2018).
 
         A filter is the set of weights that produce one neuron: row ``j`` of ``W1``
@@ -371,8 +406,10 @@ class MLP:
         D = self.unpack(self._points(direction, "direction"))
         T = self.unpack(self._points(P, "P"))
         if T.W1.shape[0] not in (1, D.W1.shape[0]):
-            raise ValueError(f"P must have shape (1, {self.n_params}) or ({D.W1.shape[0]}, {self.n_params}) "
-                             f"(one per direction), got {T.W1.shape[0]} rows")
+            raise ValueError(
+                f"P must have shape (1, {self.n_params}) or ({D.W1.shape[0]}, {self.n_params}) "
+                f"(one per direction), got {T.W1.shape[0]} rows"
+            )
         if zero_biases:
             d1 = [D.W1]
             t1 = [T.W1]
@@ -382,7 +419,7 @@ class MLP:
             t1 = [T.W1, T.b1[:, :, None]]
             d2 = np.concatenate([D.W2, D.b2[:, None]], axis=1)
             t2 = np.concatenate([T.W2, T.b2[:, None]], axis=1)
-        f1 = np.concatenate(d1, axis=2)                      # (n, H, d or d+1): one filter per unit
+        f1 = np.concatenate(d1, axis=2)  # (n, H, d or d+1): one filter per unit
         r1 = _ratio(np.linalg.norm(np.concatenate(t1, axis=2), axis=2), np.linalg.norm(f1, axis=2))
         r2 = _ratio(np.linalg.norm(t2, axis=1), np.linalg.norm(d2, axis=1))
         W1 = D.W1 * r1[:, :, None]
@@ -393,7 +430,9 @@ class MLP:
             b1, b2 = D.b1 * r1, D.b2 * r2
         return self.pack(W1, b1, W2, b2)
 
-    def permute_hidden(self, P: ArrayLike, perm: ArrayLike, signs: ArrayLike | None = None) -> Array:
+    def permute_hidden(
+        self, P: ArrayLike, perm: ArrayLike, signs: ArrayLike | None = None
+    ) -> Array:
         """Reorder (and optionally sign-flip) the hidden units: the network's function is unchanged.
 
         Unit ``j`` of the result is unit ``perm[j]`` of ``P``; with ``signs[j] = -1``
@@ -426,14 +465,24 @@ class MLP:
         W1, b1, W2, b2 = self.unpack(P)
         H = self.n_hidden
         perm_arr = np.asarray(perm)
-        if perm_arr.shape != (H,) or not np.issubdtype(perm_arr.dtype, np.integer):
-            raise ValueError(f"perm must be an integer array of shape ({H},), got {perm_arr.dtype} shape {perm_arr.shape}")
+        if perm_arr.dtype.kind not in "iu":
+            raise TypeError(
+                f"perm must be an integer array of shape ({H},), got dtype {perm_arr.dtype}"
+            )
+        if perm_arr.shape != (H,):
+            raise ValueError(
+                f"perm must be an integer array of shape ({H},), got {perm_arr.dtype} shape {perm_arr.shape}"
+            )
         if not np.array_equal(np.sort(perm_arr), np.arange(H)):
             raise ValueError(f"perm must be a permutation of 0..{H - 1}, got {perm_arr.tolist()}")
-        s = np.ones(H) if signs is None else np.asarray(signs, dtype=float)
+        s = np.ones(H) if signs is None else as_real(signs, "signs")
         if s.shape != (H,) or not np.all(np.abs(s) == 1):
-            raise ValueError(f"signs must be an array of +1/-1 of shape ({H},), got {np.asarray(signs).tolist()}")
-        return self.pack(W1[:, perm_arr] * s[None, :, None], b1[:, perm_arr] * s, W2[:, perm_arr] * s, b2)
+            raise ValueError(
+                f"signs must be an array of +1/-1 of shape ({H},), got {np.asarray(signs).tolist()}"
+            )
+        return self.pack(
+            W1[:, perm_arr] * s[None, :, None], b1[:, perm_arr] * s, W2[:, perm_arr] * s, b2
+        )
 
 
 def _as_stack(P: ArrayLike, n_params: int, name: str) -> Array:
@@ -443,11 +492,15 @@ def _as_stack(P: ArrayLike, n_params: int, name: str) -> Array:
     forward/loss/gradient without stopping the other runs of the batch.
     """
     if isinstance(P, (str, bytes)) or P is None:
-        raise TypeError(f"{name} must be an array of shape (n_points, {n_params}), got {type(P).__name__}")
+        raise TypeError(
+            f"{name} must be an array of shape (n_points, {n_params}), got {type(P).__name__}"
+        )
     try:
-        arr = np.asarray(P, dtype=float)
+        arr = as_real(P, name)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an array of numbers of shape (n_points, {n_params}): {exc}") from None
+        raise TypeError(
+            f"{name} must be an array of real numbers of shape (n_points, {n_params}): {exc}"
+        ) from None
     if arr.ndim == 1 and arr.shape[0] == n_params:
         arr = arr[None, :]
     if arr.ndim != 2 or arr.shape[1] != n_params:
@@ -466,12 +519,16 @@ def _mlp_for(n_params: int, n_inputs: int) -> MLP:
     n_inputs = positive_int(n_inputs, "n_inputs")
     H, rem = divmod(n_params - 1, n_inputs + 2)
     if rem or H < 1:
-        raise ValueError(f"n_params = {n_params} is not H*{n_inputs} + 2*H + 1 for any H >= 1; "
-                         f"expected shape (n_points, {n_inputs + 2}*H + 1)")
+        raise ValueError(
+            f"n_params = {n_params} is not H*{n_inputs} + 2*H + 1 for any H >= 1; "
+            f"expected shape (n_points, {n_inputs + 2}*H + 1)"
+        )
     return MLP(n_inputs, H)
 
 
-def filter_normalize(direction: ArrayLike, P: ArrayLike, *, n_inputs: int = 2, zero_biases: bool = True) -> Array:
+def filter_normalize(
+    direction: ArrayLike, P: ArrayLike, *, n_inputs: int = 2, zero_biases: bool = True
+) -> Array:
     """Filter-normalize ``direction`` at ``P``; :meth:`MLP.filter_normalize` with H read off the shape.
 
     Parameters
@@ -486,13 +543,17 @@ def filter_normalize(direction: ArrayLike, P: ArrayLike, *, n_inputs: int = 2, z
     >>> filter_normalize(rng.normal(size=33), P).shape
     (1, 33)
     """
-    d = np.asarray(direction, dtype=float)
+    d = as_real(direction, "direction")
     if d.ndim not in (1, 2):
-        raise ValueError(f"direction must have shape (n_points, n_params) or (n_params,), got shape {d.shape}")
+        raise ValueError(
+            f"direction must have shape (n_points, n_params) or (n_params,), got shape {d.shape}"
+        )
     return _mlp_for(d.shape[-1], n_inputs).filter_normalize(d, P, zero_biases=zero_biases)
 
 
-def permute_hidden(P: ArrayLike, perm: ArrayLike, signs: ArrayLike | None = None, *, n_inputs: int = 2) -> Array:
+def permute_hidden(
+    P: ArrayLike, perm: ArrayLike, signs: ArrayLike | None = None, *, n_inputs: int = 2
+) -> Array:
     """Permute/sign-flip hidden units; :meth:`MLP.permute_hidden` with H read off the shape.
 
     Examples
@@ -502,7 +563,9 @@ def permute_hidden(P: ArrayLike, perm: ArrayLike, signs: ArrayLike | None = None
     >>> bool(np.allclose(MLP(2, 2).forward(Q, np.ones((1, 2))), MLP(2, 2).forward(P, np.ones((1, 2)))))
     True
     """
-    arr = np.asarray(P, dtype=float)
+    arr = as_real(P, "P")
     if arr.ndim not in (1, 2):
-        raise ValueError(f"P must have shape (n_points, n_params) or (n_params,), got shape {arr.shape}")
+        raise ValueError(
+            f"P must have shape (n_points, n_params) or (n_params,), got shape {arr.shape}"
+        )
     return _mlp_for(arr.shape[-1], n_inputs).permute_hidden(arr, perm, signs)

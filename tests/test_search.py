@@ -1,4 +1,5 @@
 """Tests of gridlib.search: plain-loop references against the vectorized functions, and bad input."""
+
 import itertools
 
 import numpy as np
@@ -10,24 +11,27 @@ from gridlib.search import coarse_to_fine, profile_bias, random_search, sobol_po
 
 def quad(P):
     P = np.asarray(P, dtype=float)
-    return ((P - np.array([0.37, -1.21, 0.05])[: P.shape[1]]) ** 2 * np.array([1.0, 3.0, 0.5])[: P.shape[1]]).sum(axis=1)
+    return (
+        (P - np.array([0.37, -1.21, 0.05])[: P.shape[1]]) ** 2
+        * np.array([1.0, 3.0, 0.5])[: P.shape[1]]
+    ).sum(axis=1)
 
 
 def loop_coarse_to_fine(f, axes, levels, num):
     """Reference: every point visited with itertools.product, zoom by hand."""
     best_p, best_v, n_eval = None, np.inf, 0
-    for level in range(levels):
-        lvl_p, lvl_v, lvl_idx = None, np.inf, None
+    for _level in range(levels):
+        lvl_p, lvl_v, _lvl_idx = None, np.inf, None
         for idx in itertools.product(*[range(len(a)) for a in axes]):
-            p = np.array([a[i] for a, i in zip(axes, idx)])
+            p = np.array([a[i] for a, i in zip(axes, idx, strict=True)])
             v = float(f(p[None, :])[0])
             n_eval += 1
             if v < lvl_v:
-                lvl_p, lvl_v, lvl_idx = p, v, idx
+                lvl_p, lvl_v, _lvl_idx = p, v, idx
         if lvl_v < best_v:
             best_p, best_v = lvl_p, lvl_v
         steps = [(a[-1] - a[0]) / (len(a) - 1) for a in axes]
-        axes = [np.linspace(c - s, c + s, num) for c, s in zip(lvl_p, steps)]
+        axes = [np.linspace(c - s, c + s, num) for c, s in zip(lvl_p, steps, strict=True)]
     return best_p, best_v, n_eval
 
 
@@ -96,24 +100,161 @@ def test_profile_bias_matches_loop_and_lstsq():
     np.testing.assert_allclose(profile_bias(full[None, :2], X, y), [full[2]], rtol=1e-10)
 
 
-@pytest.mark.parametrize("call, exc, match", [
-    (lambda: coarse_to_fine("loss", gridlib.Grid.cube([0], 1, 3), 2), TypeError, "loss must be a callable"),
-    (lambda: coarse_to_fine(quad, np.zeros(3), 2), TypeError, "grid must be a gridlib.Grid"),
-    (lambda: coarse_to_fine(quad, gridlib.Grid.cube([0], 1, 3), 0), ValueError, "levels must be a positive integer"),
-    (lambda: coarse_to_fine(quad, gridlib.Grid.cube([0], 1, 3), 2.5), TypeError, "levels must be a positive integer"),
-    (lambda: coarse_to_fine(quad, gridlib.Grid.cube([0], 1, 3), 2, num=1), ValueError, "num must be at least 2"),
-    (lambda: random_search(quad, [0, 0], [1], 5, 0), ValueError, "same shape"),
-    (lambda: random_search(quad, [0, 1], [1, 1], 5, 0), ValueError, "upper must be greater than lower"),
-    (lambda: random_search(quad, [0, 0], [1, np.inf], 5, 0), ValueError, "must be finite"),
-    (lambda: random_search(quad, [0, 0], [1, 1], 0, 0), ValueError, "n must be a positive integer"),
-    (lambda: random_search(quad, [0, 0], [1, 1], 5, "seed"), TypeError, "rng must be a numpy.random.Generator"),
-    (lambda: random_search(lambda P: P, [0, 0], [1, 1], 5, 0), ValueError, r"must return shape \(5,\)"),
-    (lambda: sobol_search(quad, [0, 0], [1, 1], 8, seed=1.5), TypeError, "seed must be an integer"),
-    (lambda: sobol_search(quad, [0, 0], [1, 1], -8, seed=1), ValueError, "n must be a positive integer"),
-    (lambda: sobol_search(None, [0, 0], [1, 1], 8, seed=1), TypeError, "loss must be a callable"),
-    (lambda: profile_bias([[1.0, 2.0]], np.ones((3, 1)), np.ones(3)), ValueError, r"W must have shape \(n_points, 1\)"),
-    (lambda: profile_bias([[1.0]], np.ones((3, 1)), np.ones(4)), ValueError, "one target per row"),
-])
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (
+            lambda: coarse_to_fine("loss", gridlib.Grid.cube([0], 1, 3), 2),
+            TypeError,
+            "loss must be a callable",
+        ),
+        (lambda: coarse_to_fine(quad, np.zeros(3), 2), TypeError, "grid must be a gridlib.Grid"),
+        (
+            lambda: coarse_to_fine(quad, gridlib.Grid.cube([0], 1, 3), 0),
+            ValueError,
+            "levels must be a positive integer",
+        ),
+        (
+            lambda: coarse_to_fine(quad, gridlib.Grid.cube([0], 1, 3), 2.5),
+            TypeError,
+            "levels must be a positive integer",
+        ),
+        (
+            lambda: coarse_to_fine(quad, gridlib.Grid.cube([0], 1, 3), 2, num=1),
+            ValueError,
+            "num must be at least 2",
+        ),
+        (lambda: random_search(quad, [0, 0], [1], 5, 0), ValueError, "same shape"),
+        (
+            lambda: random_search(quad, [0, 1], [1, 1], 5, 0),
+            ValueError,
+            "upper must be greater than lower",
+        ),
+        (lambda: random_search(quad, [0, 0], [1, np.inf], 5, 0), ValueError, "must be finite"),
+        (
+            lambda: random_search(quad, [0, 0], [1, 1], 0, 0),
+            ValueError,
+            "n must be a positive integer",
+        ),
+        (
+            lambda: random_search(quad, [0, 0], [1, 1], 5, "seed"),
+            TypeError,
+            "rng must be None, an integer seed or a numpy.random.Generator",
+        ),
+        (
+            lambda: random_search(lambda P: P, [0, 0], [1, 1], 5, 0),
+            ValueError,
+            r"must return shape \(5,\)",
+        ),
+        (
+            lambda: sobol_search(quad, [0, 0], [1, 1], 8, seed=1.5),
+            TypeError,
+            "seed must be None, an integer seed or a numpy.random.Generator",
+        ),
+        (
+            lambda: sobol_search(quad, [0, 0], [1, 1], -8, seed=1),
+            ValueError,
+            "n must be a positive integer",
+        ),
+        (
+            lambda: sobol_search(None, [0, 0], [1, 1], 8, seed=1),
+            TypeError,
+            "loss must be a callable",
+        ),
+        (
+            lambda: profile_bias([[1.0, 2.0]], np.ones((3, 1)), np.ones(3)),
+            ValueError,
+            r"W must have shape \(n_points, 1\)",
+        ),
+        (
+            lambda: profile_bias([[1.0]], np.ones((3, 1)), np.ones(4)),
+            ValueError,
+            "one target per row",
+        ),
+    ],
+)
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+# ----- issue 17 / 13: float resolution, conventions --------------------------------------
+
+
+def test_coarse_to_fine_stops_at_float_resolution_with_a_warning():
+    """Before: levels=60 failed with 'axis w2 must be strictly increasing'."""
+    g = gridlib.Grid.cube([0.0, 0.0], 1.0, 5)
+    target = np.array([0.3, -0.6])
+    with pytest.warns(RuntimeWarning, match=r"stopped after level \d+ of 60: cannot zoom axis w\d"):
+        res = coarse_to_fine(lambda P: ((P - target) ** 2).sum(axis=1), g, levels=60)
+    assert 40 < len(res.grids) < 60
+    np.testing.assert_allclose(res.point, target, atol=1e-15)
+    assert res.n_evaluations == sum(h.size for h in res.grids)
+
+
+def test_coarse_to_fine_chunk_size_does_not_change_the_result():
+    g = gridlib.Grid.cube([0.0, 0.0, 0.0], 2.0, 7)
+    a = coarse_to_fine(quad, g, levels=5)
+    b = coarse_to_fine(quad, g, levels=5, chunk_size=10)
+    np.testing.assert_array_equal(a.point, b.point)
+    assert a.value == b.value
+
+
+def test_random_search_accepts_seed_generator_or_none():
+    a = random_search(quad, [0, 0], [1, 1], 50, 7)
+    b = random_search(quad, [0, 0], [1, 1], 50, np.random.default_rng(7))
+    np.testing.assert_array_equal(a.points, b.points)
+    assert random_search(quad, [0, 0], [1, 1], 50, None).points.shape == (50, 2)
+
+
+def test_sobol_accepts_seed_generator_or_none():
+    np.testing.assert_array_equal(
+        sobol_points(8, [0, 0], [1, 1], 3),
+        sobol_points(8, [0, 0], [1, 1], np.random.default_rng(3)),
+    )
+    assert sobol_points(8, [0, 0], [1, 1], None).shape == (8, 2)
+    with pytest.raises(ValueError, match="non-negative integer seed"):
+        sobol_points(8, [0, 0], [1, 1], -1)
+
+
+def test_sobol_points_is_public():
+    assert "sobol_points" in gridlib.search.__all__
+    assert set(gridlib.search.__all__) <= set(dir(gridlib.search))
+
+
+def test_search_ties_go_to_the_first_point_drawn():
+    res = random_search(lambda P: np.zeros(len(P)), [0, 0], [1, 1], 20, 0)
+    np.testing.assert_array_equal(res.point, res.points[0])
+    res = random_search(lambda P: np.where(np.arange(len(P)) == 3, -np.inf, np.nan), [0], [1], 9, 0)
+    np.testing.assert_array_equal(res.point, res.points[3])
+
+
+def test_search_rejects_complex_input():
+    with pytest.raises(TypeError, match="lower must be real numbers, got complex"):
+        random_search(quad, [0j, 0], [1, 1], 5, 0)
+    with pytest.raises(TypeError, match="complex"):
+        random_search(lambda P: P[:, 0] + 1j, [0, 0], [1, 1], 5, 0)
+    with pytest.raises(TypeError, match="complex"):
+        profile_bias([[1.0]], np.ones((3, 1)) * 1j, np.ones(3))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: random_search(quad, [0, 0], [1, 1], 10**12, 0),
+        lambda: sobol_points(10**12, [0, 0], [1, 1], 0),
+        lambda: sobol_search(quad, [0, 0], [1, 1], 10**12, 0),
+    ],
+)
+def test_unallocatable_budgets_are_refused_up_front(call):
+    with pytest.raises(
+        ValueError,
+        match=r"points in 2 dimensions would need [\d,]+ bytes, over the limit max_bytes=2,147,483,648",
+    ):
+        call()
+
+
+def test_max_bytes_is_the_limit():
+    with pytest.raises(ValueError, match="over the limit max_bytes=100"):
+        random_search(quad, [0, 0], [1, 1], 7, 0, max_bytes=100)
+    assert random_search(quad, [0, 0], [1, 1], 6, 0, max_bytes=100).points.shape == (6, 2)
