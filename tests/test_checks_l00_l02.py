@@ -129,6 +129,7 @@ def test_wrong_answers_get_their_teaching_message():
     assert "divide by the number of samples" in _wrong(
         l01.e1_6, lambda g, X, y: mse_grid(g, X, y) * len(y)
     )
+    assert "wrong order" in _wrong(l01.e1_6, lambda g, X, y: mse_grid(g, X, y).T.reshape(g.shape))
     assert "Newton" in _wrong(l01.e1_7, "d")
     assert "np.linalg.solve" in _wrong(
         l02.e2_1, lambda X_B, y_B: np.linalg.lstsq(X_B[:1], y_B[:1])[0]

@@ -342,6 +342,8 @@ def _(got, *, problems):
             hint = "the mean squared error is the sum of squares divided by the number of samples"
             if np.allclose(values, expected * len(y), rtol=1e-8):
                 hint = "that is the sum of squares: divide by the number of samples, len(y)"
+            elif np.allclose(values, expected.T.reshape(grid.shape), rtol=1e-8):
+                hint = 'the values are in the wrong order: axis 0 must be w1 (indexing="ij")'
             expect_close(values, expected, "mse_grid(grid, X, y)", rtol=1e-8, atol=1e-9, hint=hint)
     return "same argmin as the sum of squares, every value divided by n."
 
