@@ -11,13 +11,17 @@ One place for what every lesson figure shares, after ThinkDSP's ``decorate``:
 * landscapes: :func:`contour`, :func:`surface`, and :func:`plane` (an empty 2-D plane) with
   the standard overlays (``exact=``, ``argmin=``, ``generating=``, ``batch=``, ``start=``,
   ``markers=``, ``paths=``, ``clouds=``, ``lines=``); :func:`add_overlays`,
-  :func:`add_level_lines` add to an existing figure;
+  :func:`add_level_lines` (another function's contour lines) and :func:`add_batch` (a batch's
+  loss and minimum) add to an existing figure; :func:`within` keeps the points in view (say
+  how many were left out); a contour warns when an overlay leaves its grid;
 * a size budget: every trace built here is thinned (:data:`MAX_POINTS` points per path or
   cloud) and landscapes are stored as float32 on at most ``max_side`` points per axis;
   :func:`size_bytes` measures a figure;
 * line fits (:func:`line_fit`), two figures side by side (:func:`side_by_side`), and the two
   ways to move through a figure: :func:`slider` (kernel-free, plotly steps) and :func:`live`
-  (ipywidgets controls redrawing figures in place).
+  (ipywidgets controls redrawing figures in place). Both take *patches*,
+  ``{trace index: {property: value}, "title": text}``; :func:`line_fit_patch`,
+  :func:`level_patch` and :func:`batch_patch` build the common ones.
 
 Helpers return ``plotly.graph_objects.Figure`` and never call ``.show()``.
 """
@@ -937,6 +941,8 @@ def slider(
     )
     if fig.layout.height:
         fig.update_layout(height=fig.layout.height + 60)
+    # the slider takes the strip below the plot: the legend moves to the right-hand side
+    fig.update_layout(legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top"))
     return fig
 
 
