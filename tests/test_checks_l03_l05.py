@@ -191,3 +191,34 @@ def test_a_hard_coded_answer_fails_grading():
     recorded = P0[None, :] + alphas[:, None] * (P1 - P0)[None, :]
     assert l05.e5_3.verdict(lambda *_: recorded, seed=0)[0] == "correct"
     assert l05.e5_3.verdict(lambda *_: recorded, seed=5)[0] == "wrong"
+
+
+def test_lesson05_training_is_inside_the_step_limit_and_ignores_round_off():
+    """Lesson 05's runs (lr, steps of c05-train; 20 standard seeds) at P and P * (1 + 1e-12).
+
+    Inside lesson 04's limit lr < 2 / lambda_max a perturbation at round-off level stays at that
+    level, so the numbers the lesson prints compare on any machine (nbval); at lr = 0.2 the
+    lesson's first run leaves the limit and the same perturbation grows by orders of magnitude.
+    """
+    from gridlib.landscape import hessian_eigenvalues
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, size=(120, 2))
+    y = np.sin(1.5 * X[:, 0]) * np.cos(X[:, 1]) + 0.1 * rng.standard_normal(120)
+    mlp = MLP(2, 8)
+
+    def grad(P):
+        return mlp.gradient(P, X, y)
+
+    start = np.concatenate([mlp.init(np.random.default_rng(s), 1) for s in [1, *range(100, 120)]])
+    runs = gridlib.gradient_descent(grad, start, lr=0.1, steps=2000)
+    nudged = gridlib.gradient_descent(grad, start * (1 + 1e-12), lr=0.1, steps=2000)
+    assert np.abs(runs - nudged).max() < 1e-9
+    lam_max = hessian_eigenvalues(grad, runs[::500].reshape(-1, mlp.n_params))[:, -1]
+    assert 0.1 < 2 / lam_max.max()
+    losses, losses_nudged = mlp.loss(runs[-1], X, y), mlp.loss(nudged[-1], X, y)
+    assert [f"{v:.4f}" for v in losses] == [f"{v:.4f}" for v in losses_nudged]
+    # the step the lesson used before: outside the limit, the same nudge grows
+    fast = gridlib.gradient_descent(grad, start[:1], lr=0.2, steps=1000)
+    fast_nudged = gridlib.gradient_descent(grad, start[:1] * (1 + 1e-12), lr=0.2, steps=1000)
+    assert np.abs(fast - fast_nudged).max() > 1e-7

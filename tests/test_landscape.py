@@ -9,6 +9,7 @@ from gridlib import Grid
 from gridlib.landscape import (
     align_hidden,
     aligned_distances,
+    hessian_eigenvalues,
     hidden_units,
     pca_directions,
     random_directions,
@@ -131,3 +132,40 @@ def test_bad_input():
         slice_points(np.zeros(3), np.zeros((1, 3)), Grid.linspace(a=(0, 1, 2), b=(0, 1, 2)))
     with pytest.raises(TypeError, match="rng"):
         random_directions(mlp, P[0], 2, rng="seed")
+
+
+def test_hessian_eigenvalues_of_a_quadratic_are_exact():
+    rng = np.random.default_rng(3)
+    M = rng.standard_normal((5, 5))
+    A = M @ M.T + np.diag([0.0, 1.0, 10.0, 100.0, 1000.0])  # symmetric, eigenvalues spread
+    P = rng.standard_normal((4, 5)) * np.array([1.0, 10.0, 100.0, 1e3, 1e4])  # steps scale
+    ev = hessian_eigenvalues(lambda W: W @ A, P)
+    np.testing.assert_allclose(ev, np.tile(np.linalg.eigvalsh(A), (4, 1)), rtol=0, atol=1e-6)
+
+
+def test_hessian_eigenvalues_of_a_network_match_a_loop_over_coordinates():
+    mlp = MLP(2, 3)
+    rng = np.random.default_rng(4)
+    X, y = rng.standard_normal((20, 2)), rng.standard_normal(20)
+    P = mlp.init(rng, 2) + 0.1 * rng.standard_normal((2, mlp.n_params))
+    ev = hessian_eigenvalues(lambda Q: mlp.gradient(Q, X, y), P)
+    h = 1e-5
+    for p, row in zip(P, ev, strict=True):  # reference: one coordinate at a time, fixed step
+        cols = []
+        for k in range(mlp.n_params):
+            e = np.zeros(mlp.n_params)
+            e[k] = h * max(1.0, abs(p[k]))
+            cols.append((mlp.gradient(p + e, X, y)[0] - mlp.gradient(p - e, X, y)[0]) / (2 * e[k]))
+        hess = np.array(cols).T
+        np.testing.assert_allclose(row, np.linalg.eigvalsh((hess + hess.T) / 2), atol=1e-7)
+    # the curvature is not constant: the two points give different lambda_max
+    assert abs(ev[0, -1] - ev[1, -1]) > 1e-3
+
+
+def test_hessian_eigenvalues_bad_input():
+    with pytest.raises(TypeError, match="callable"):
+        hessian_eigenvalues("grad", np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="h must be"):
+        hessian_eigenvalues(lambda W: W, np.zeros((1, 2)), h=0.0)
+    with pytest.raises(ValueError, match="must map"):
+        hessian_eigenvalues(lambda W: W[:, :1], np.zeros((1, 2)))

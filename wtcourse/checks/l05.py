@@ -340,10 +340,11 @@ def _(answer):
         answer,
         "sha256:170a670da3435f0edac074d0b1b88cc04a696f8100c9c80bf46b258dd8b6325d",
         {
-            "a": "exact copies would also have equal losses, and the 20 final losses differ (printed above the "
-            "alignment). Run the next cell: no pair aligns to 0.",
-            "b": "Yes: the median distance drops by about two thirds, but no pair reaches 0 and the losses still "
-            "differ: the runs found copies of each other AND genuinely different minima.",
+            "a": "relabelling removes only the symmetry; two runs that ended at different points of the "
+            "landscape stay apart. Run the next cells: no pair aligns to 0, even after more training.",
+            "b": "Yes: the median distance drops by about two thirds, but no pair reaches 0, and more training "
+            "does not close the gap: the runs found relabelled copies of each other AND distinct points at "
+            "nearly equal loss.",
             "c": "relabelling is a change of parameters that keeps the function: it can bring two networks much "
             "closer (a copy of θ* relabelled back is at distance 0 from θ*).",
             "d": "the identity relabelling is one of the candidates, so the best alignment is never farther apart "
