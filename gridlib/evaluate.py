@@ -1,39 +1,68 @@
 """Evaluate a batched loss over a grid, chunk by chunk; best points and local minima."""
+
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Callable
+import tracemalloc
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import check_loss_output, positive_int
+from ._validate import as_grid, check_loss_output, positive_int
 from .grid import Grid
 
 BatchedLoss = Callable[[NDArray[np.float64]], ArrayLike]
 
-#: Default chunk: 8 192 points per call of the loss (small enough to stay in cache).
-CHUNK_SIZE = 8_192
+#: Grid points per block when the loss has a grid path (``grid_blocks``): 512 KiB of values.
+#: (Defined here; gridlib._validate has no DEFAULT_CHUNK yet.)
+DEFAULT_CHUNK = 65_536
+#: Kept for compatibility: the largest chunk the generic path uses (points per loss call).
+CHUNK_SIZE = DEFAULT_CHUNK
 #: Default cap on the result array of :func:`evaluate` (bytes): 2 GiB.
 MAX_RESULT_BYTES = 2 * 1024**3
+#: Default budget for the loss's temporaries per call on the generic path (bytes): 8 MiB,
+#: about what the CPU caches hold, so a chunk's temporaries are re-read from cache.
+TEMP_BYTES = 8 * 1024**2
+#: Points in the first call of a generic loss, whose memory sets the chunk size.
+PROBE_POINTS = 256
 
 
-def evaluate(loss: BatchedLoss, grid: Grid, *, chunk_size: int = CHUNK_SIZE,
-             max_bytes: int = MAX_RESULT_BYTES) -> NDArray[np.float64]:
+def evaluate(
+    loss: BatchedLoss,
+    grid: Grid,
+    *,
+    chunk_size: int | None = None,
+    max_bytes: int = MAX_RESULT_BYTES,
+    temp_bytes: int = TEMP_BYTES,
+    blas_threads: int | None = 1,
+) -> NDArray[np.float64]:
     """Evaluate a batched loss at every grid point; the result is shaped like the grid.
 
     Parameters
     ----------
     loss : callable, (n_points, n_params) -> (n_points,)
-        A batched loss. Objects with a ``grid_values(grid, chunk_size)`` method
-        (such as :class:`gridlib.LeastSquares`) use that faster path.
+        A batched loss. Objects with a ``grid_blocks(grid, chunk_size, out=...)`` method
+        (such as :class:`gridlib.LeastSquares`) fill the grid through that faster path.
     grid : Grid
-    chunk_size : int
-        Points per call; the extra memory is about ``chunk_size`` times what the loss
-        needs per point (for a residual loss, ``8 * n_samples`` bytes).
+    chunk_size : int, optional
+        Points per call of the loss (generic path) or values per block (grid path).
+        Default: chosen for you. The generic path calls the loss once on
+        ``PROBE_POINTS`` points, measures the memory it allocates per point (or reads a
+        ``bytes_per_point`` attribute the loss declares) and takes
+        ``temp_bytes // bytes_per_point`` points per call (at most ``DEFAULT_CHUNK``).
     max_bytes : int
         Largest result array allowed, in bytes (8 per grid point).
+    temp_bytes : int
+        Memory budget for the loss's temporaries per call (generic path), 8 MiB by
+        default: peak memory is the result plus about ``temp_bytes``.
+    blas_threads : int or None
+        BLAS threads while the generic path runs (threadpoolctl), 1 by default: the
+        chunked products are small, a second thread never made them faster on a quiet
+        2-core machine and made them up to 3x slower on a busy one (bench/RESULTS.md).
+        ``None`` leaves the BLAS library's setting alone.
 
     Returns
     -------
@@ -52,37 +81,51 @@ def evaluate(loss: BatchedLoss, grid: Grid, *, chunk_size: int = CHUNK_SIZE,
            [0., 1., 4.],
            [1., 2., 5.]])
     """
-    if not isinstance(grid, Grid):
-        raise TypeError(f"grid must be a gridlib.Grid, got {type(grid).__name__}")
+    grid = as_grid(grid)
     if not callable(loss):
-        raise TypeError(f"loss must be a callable (n_points, n_params) -> (n_points,), got {type(loss).__name__}")
-    chunk_size = positive_int(chunk_size, "chunk_size")
+        raise TypeError(
+            f"loss must be a callable (n_points, n_params) -> (n_points,), got {type(loss).__name__}"
+        )
     if grid.size * 8 > max_bytes:
         raise ValueError(
             f"the values of a {grid.size:,}-point grid need {grid.size * 8 / 1e9:.2f} GB, over "
             f"max_bytes={max_bytes:,}; use gridlib.top_k(loss, grid, k) to stream the best points instead"
         )
-    if hasattr(loss, "grid_values"):
-        return loss.grid_values(grid, chunk_size=chunk_size)
     out = np.empty(grid.size)
-    for sl, pts in grid.chunks(chunk_size):
-        out[sl] = check_loss_output(loss(pts), pts.shape[0])
+    if hasattr(loss, "grid_blocks"):
+        for _ in loss.grid_blocks(grid, _block(chunk_size), out=out):
+            pass
+    else:
+        for sl, v in _generic_blocks(loss, grid, chunk_size, temp_bytes, blas_threads):
+            out[sl] = v
     return out.reshape(grid.shape)
 
 
 class TopK(NamedTuple):
     """The k best grid points, best first."""
 
-    points: NDArray[np.float64]   #: (k, n_params)
-    values: NDArray[np.float64]   #: (k,)
-    indices: NDArray[np.intp]     #: (k, n_params) multi-indices into the grid
+    points: NDArray[np.float64]  #: (k, n_params)
+    values: NDArray[np.float64]  #: (k,)
+    indices: NDArray[np.intp]  #: (k, n_params) multi-indices into the grid
 
 
-def top_k(loss: BatchedLoss, grid: Grid, k: int = 1, *, chunk_size: int = CHUNK_SIZE) -> TopK:
+def top_k(
+    loss: BatchedLoss,
+    grid: Grid,
+    k: int = 1,
+    *,
+    chunk_size: int | None = None,
+    temp_bytes: int = TEMP_BYTES,
+    blas_threads: int | None = 1,
+) -> TopK:
     """Stream the ``k`` lowest-loss points of a grid without storing its values.
 
-    Memory stays at one chunk plus ``k`` candidates whatever the grid size.
-    NaN losses never win.
+    Uses the loss's grid path when it has one (``grid_blocks``, as
+    :class:`gridlib.LeastSquares`), else calls it chunk by chunk as :func:`evaluate`
+    does (same ``chunk_size``, ``temp_bytes``, ``blas_threads``). Memory stays at one
+    chunk plus ``k`` candidates whatever the grid size. NaN losses never win. Ties go to
+    the point first in C order (as :func:`argmin`, :func:`best_point` and
+    ``scipy.optimize.brute``), whatever ``chunk_size``.
 
     Examples
     --------
@@ -91,27 +134,121 @@ def top_k(loss: BatchedLoss, grid: Grid, k: int = 1, *, chunk_size: int = CHUNK_
     >>> best.points[0], float(best.values[0])
     (array([0.5, 0.5, 0.5, 0.5]), 0.0)
     """
-    if not isinstance(grid, Grid):
-        raise TypeError(f"grid must be a gridlib.Grid, got {type(grid).__name__}")
+    grid = as_grid(grid)
+    if not callable(loss):
+        raise TypeError(
+            f"loss must be a callable (n_points, n_params) -> (n_points,), got {type(loss).__name__}"
+        )
     k = min(positive_int(k, "k"), grid.size)
-    chunk_size = positive_int(chunk_size, "chunk_size")
-    best_v = np.empty(0)
-    best_i = np.empty(0, dtype=np.intp)
-    for sl, pts in grid.chunks(chunk_size):
-        v = check_loss_output(loss(pts), pts.shape[0])
-        v = np.where(np.isnan(v), np.inf, v)
-        cand_v = np.concatenate([best_v, v])
-        cand_i = np.concatenate([best_i, np.arange(sl.start, sl.stop)])
-        if cand_v.size > k:
-            keep = np.argpartition(cand_v, k - 1)[:k]
-            cand_v, cand_i = cand_v[keep], cand_i[keep]
-        best_v, best_i = cand_v, cand_i
-    order = np.lexsort((best_i, best_v))
-    best_v, best_i = best_v[order], best_i[order]
-    if np.all(np.isinf(best_v)) and np.all(best_v > 0):
+    if hasattr(loss, "grid_blocks"):
+        blocks = loss.grid_blocks(grid, _block(chunk_size))
+    else:
+        blocks = _generic_blocks(loss, grid, chunk_size, temp_bytes, blas_threads)
+    best = _Best(k)
+    for sl, v in blocks:
+        best.push(sl.start, v)
+    if np.all(np.isposinf(best.v)):
         raise ValueError("every loss value was NaN or +inf; no best point exists")
-    multi = np.stack(np.unravel_index(best_i, grid.shape), axis=1)
-    return TopK(grid.points_at(multi), best_v, multi)
+    multi = np.stack(np.unravel_index(best.i, grid.shape), axis=1)
+    return TopK(grid.points_at(multi), best.v, multi)
+
+
+class _Best:
+    """The ``k`` smallest (value, flat index) pairs seen so far, sorted; NaN counts as +inf."""
+
+    def __init__(self, k: int):
+        self.k = k
+        self.v = np.empty(0)
+        self.i = np.empty(0, dtype=np.intp)
+
+    def push(self, start: int, v: NDArray[np.float64]) -> None:
+        if self.v.size == self.k:
+            # Full: a later point enters only if strictly better than the k-th (a tie loses
+            # to the earlier point; NaN compares False). One pass over the block.
+            sel = np.flatnonzero(v < self.v[-1])
+            if sel.size == 0:
+                return
+            new_v = v[sel]
+        else:
+            vv = np.where(np.isnan(v), np.inf, v)
+            need = self.k - self.v.size
+            if vv.size > need:  # every value tied with the need-th smallest is kept
+                kth = np.partition(vv, need - 1)[need - 1]
+                sel = np.flatnonzero(vv <= kth)
+            else:
+                sel = np.arange(vv.size)
+            new_v = vv[sel]
+        cand_v = np.concatenate([self.v, new_v])
+        cand_i = np.concatenate([self.i, start + sel])
+        order = np.lexsort((cand_i, cand_v))[: self.k]
+        self.v, self.i = cand_v[order], cand_i[order]
+
+
+def _block(chunk_size: int | None) -> int:
+    return DEFAULT_CHUNK if chunk_size is None else positive_int(chunk_size, "chunk_size")
+
+
+def _generic_blocks(
+    loss: BatchedLoss,
+    grid: Grid,
+    chunk_size: int | None,
+    temp_bytes: int,
+    blas_threads: int | None,
+) -> Iterator[tuple[slice, NDArray[np.float64]]]:
+    """Yield ``(flat_slice, values)`` of a plain batched loss, chunk by chunk, in C order."""
+    temp_bytes = positive_int(temp_bytes, "temp_bytes")
+    if blas_threads is not None:
+        blas_threads = positive_int(blas_threads, "blas_threads")
+    start = 0
+    with _blas_limit(blas_threads):
+        if chunk_size is None:
+            n = min(PROBE_POINTS, grid.size)
+            pts = grid.flat_points(0, n)
+            v, per_point = _measure_memory(loss, pts)
+            yield slice(0, n), check_loss_output(v, n)
+            per_point = float(getattr(loss, "bytes_per_point", per_point))
+            chunk = int(min(DEFAULT_CHUNK, max(1, temp_bytes // max(per_point, 8.0))))
+            start = n
+        else:
+            chunk = positive_int(chunk_size, "chunk_size")
+        for s in range(start, grid.size, chunk):
+            e = min(s + chunk, grid.size)
+            pts = grid.flat_points(s, e)
+            yield slice(s, e), check_loss_output(loss(pts), e - s)
+
+
+def _measure_memory(loss: BatchedLoss, pts: NDArray[np.float64]) -> tuple[ArrayLike, float]:
+    """Call ``loss(pts)``; return its values and the peak memory it allocated per point.
+
+    Uses tracemalloc (numpy reports its buffers to it). If something else is already
+    tracing, the peak since that started is an upper bound: the chunk comes out smaller,
+    never larger, than it should.
+    """
+    outer = tracemalloc.is_tracing()
+    if not outer:
+        tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        v = loss(pts)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        if not outer:
+            tracemalloc.stop()
+    return v, max(peak - before, 0) / max(len(pts), 1)
+
+
+_CONTROLLER: list = []
+
+
+def _blas_limit(n: int | None) -> contextlib.AbstractContextManager:
+    """A context that runs BLAS with ``n`` threads (threadpoolctl); no-op for ``None``."""
+    if n is None:
+        return contextlib.nullcontext()
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=n, user_api="blas")
 
 
 def argmin(values: ArrayLike) -> tuple[int, ...]:
@@ -140,8 +277,8 @@ def best_point(grid: Grid, values: ArrayLike) -> tuple[NDArray[np.float64], floa
 class LocalMinima(NamedTuple):
     """Local minima of gridded values, best first."""
 
-    indices: NDArray[np.intp]     #: (m, n_params)
-    values: NDArray[np.float64]   #: (m,)
+    indices: NDArray[np.intp]  #: (m, n_params)
+    values: NDArray[np.float64]  #: (m,)
 
 
 def local_minima(values: ArrayLike, k: int | None = None) -> LocalMinima:
