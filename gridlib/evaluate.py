@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import sys
 import tracemalloc
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
@@ -177,9 +178,8 @@ class _Best:
             new_v = v[sel]
         else:
             vv = np.where(np.isnan(v), np.inf, v)
-            need = self.k - self.v.size
-            if vv.size > need:  # every value tied with the need-th smallest is kept
-                kth = np.partition(vv, need - 1)[need - 1]
+            if vv.size > self.k:  # at most k can make the top k; keep ties with the k-th
+                kth = np.partition(vv, self.k - 1)[self.k - 1]
                 sel = np.flatnonzero(vv <= kth)
             else:
                 sel = np.arange(vv.size)
@@ -243,18 +243,23 @@ def _measure_memory(loss: BatchedLoss, pts: NDArray[np.float64]) -> tuple[ArrayL
     return v, max(peak - before, 0) / max(len(pts), 1)
 
 
-_CONTROLLER: list = []
+_CONTROLLER: dict = {}
 
 
 def _blas_limit(n: int | None) -> contextlib.AbstractContextManager:
-    """A context that runs BLAS with ``n`` threads (threadpoolctl); no-op for ``None``."""
+    """A context that runs BLAS with ``n`` threads (threadpoolctl); no-op for ``None``.
+
+    Finding the loaded BLAS libraries takes milliseconds, so it is done once and again
+    only after new modules were imported (a new extension may bring its own BLAS).
+    """
     if n is None:
         return contextlib.nullcontext()
-    if not _CONTROLLER:
+    key = len(sys.modules)
+    if _CONTROLLER.get("key") != key:
         from threadpoolctl import ThreadpoolController
 
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0].limit(limits=n, user_api="blas")
+        _CONTROLLER.update(key=len(sys.modules), controller=ThreadpoolController())
+    return _CONTROLLER["controller"].limit(limits=n, user_api="blas")
 
 
 def argmin(values: ArrayLike) -> tuple[int, ...]:

@@ -194,17 +194,20 @@ class LeastSquares:
 
         With ``R`` upper triangular and ``d = w - w* - delta``,
         ``||R d||^2 = sum_j (sum_{k>=j} R[j,k] d_k)^2``. Split the axes at ``m``, the first
-        axis whose trailing block ``grid[i_0, .., i_m, ...]`` fits in ``chunk_size``: the
-        terms of rows ``j > m`` and the trailing parts of rows ``j <= m`` are computed once
-        per grid; each block then costs ``3 (m + 1)`` in-cache passes (add, square, add) —
-        three for a 2-D grid of any size. Every term is a square: no cancellation.
+        axis whose trailing block ``grid[i_0, .., i_m, ...]`` holds at most ``GRID_BLOCK``
+        values: the terms of rows ``j > m`` and the trailing parts of rows ``j <= m`` are
+        computed once per grid; each block then costs ``3 (m + 1)`` in-cache passes (add,
+        square, add) — three for a 2-D grid with up to 65 536 columns. Every term is a
+        square: no cancellation. The split depends on the grid's shape only, so the values
+        are bitwise the same for every ``chunk_size``.
 
         With ``out`` (a flat float64 array of ``grid.size``), each block is written there
         directly and the yielded ``values`` are views of it (one pass over the result).
 
         Notes
         -----
-        Extra memory: ``m + 2`` arrays of the trailing block plus one block.
+        Extra memory: ``m + 2`` arrays of the trailing block plus one block (each at most
+        ``max(chunk_size, GRID_BLOCK)`` floats).
         """
         grid = as_grid(grid)
         if grid.ndim != self.n_params:
@@ -219,7 +222,9 @@ class LeastSquares:
     ) -> Iterator[tuple[slice, NDArray[np.float64]]]:
         D, shape, R = self.n_params, grid.shape, self._R
         d = [(ax - wk) - dk for ax, wk, dk in zip(grid.axes, self._w, self._delta, strict=True)]
-        m = next((k for k in range(D) if np.prod(shape[k + 1 :], dtype=float) <= chunk_size), D - 1)
+        # m depends on the shape only, never on chunk_size: every value is computed the same
+        # way whatever the chunking (so ties in top_k do not move with chunk_size).
+        m = next((k for k in range(D) if np.prod(shape[k + 1 :], dtype=float) <= GRID_BLOCK), D - 1)
         rest_shape = shape[m + 1 :]
         rest = int(np.prod(rest_shape, dtype=np.int64))
         per = max(1, chunk_size // rest)  # indices of axis m per block
@@ -263,7 +268,13 @@ class LeastSquares:
                         np.square(t2, out=t2)
                         blk += t2
                 blk += s
-                yield sl, blk.reshape(-1)
+                flat = blk.reshape(-1)
+                if n <= chunk_size:
+                    yield sl, flat
+                else:  # chunk_size below one trailing block: hand it out in pieces
+                    for p0 in range(0, n, chunk_size):
+                        p1 = min(p0 + chunk_size, n)
+                        yield slice(sl.start + p0, sl.start + p1), flat[p0:p1]
 
 
 def _as_real_data(X: ArrayLike, y: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
