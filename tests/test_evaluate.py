@@ -97,8 +97,8 @@ def loop_local_minima(v):
         flat = np.ravel_multi_index(idx, v.shape)
         ok = np.isfinite(v[idx])
         for off in itertools.product((-1, 0, 1), repeat=v.ndim):
-            nb = tuple(i + o for i, o in zip(idx, off))
-            if not any(off) or any(n < 0 or n >= s for n, s in zip(nb, v.shape)):
+            nb = tuple(i + o for i, o in zip(idx, off, strict=True))
+            if not any(off) or any(n < 0 or n >= s for n, s in zip(nb, v.shape, strict=True)):
                 continue
             nflat = np.ravel_multi_index(nb, v.shape)
             w = np.inf if np.isnan(v[nb]) else v[nb]

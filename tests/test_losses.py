@@ -12,7 +12,7 @@ from gridlib import Grid, LeastSquares, evaluate, sum_squared_residuals
 def loop_sse(W, X, y):
     out = np.zeros(len(W))
     for i, w in enumerate(W):
-        for xj, yj in zip(X, y):
+        for xj, yj in zip(X, y, strict=True):
             out[i] += (yj - xj @ w) ** 2
     return out
 
@@ -162,7 +162,12 @@ def fraction_sse(W, X, y):
     for w in W.tolist():
         wf = [Fraction(v) for v in w]
         out.append(
-            float(sum((yi - sum(a * b for a, b in zip(xi, wf))) ** 2 for xi, yi in zip(Xf, yf)))
+            float(
+                sum(
+                    (yi - sum(a * b for a, b in zip(xi, wf, strict=True))) ** 2
+                    for xi, yi in zip(Xf, yf, strict=True)
+                )
+            )
         )
     return np.array(out)
 
