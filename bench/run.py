@@ -152,7 +152,8 @@ class Burners:
     """``n`` CPU-burning processes while the block runs (the 'under load' condition)."""
 
     def __init__(self, n: int):
-        self.n, self.procs = n, []
+        self.n = n
+        self.procs: list[subprocess.Popen] = []
 
     def __enter__(self):
         code = "import time\nt = time.time() + 600\nwhile time.time() < t: pass"
@@ -535,15 +536,15 @@ class Bench:
                 for B in self.cfg["threads_B"]:
                     X, y, _, _ = post_data(np.random.default_rng(B), n=B, batch_size=1)
                     case = f"{grid.size:.0e} points, B={B}, machine {cond}"
-                    times = {1: [], 2: []}
+                    times: dict[int, list[float]] = {1: [], 2: []}
                     self.say(f"{sec} | {case} | 1 and 2 threads interleaved")
                     for _ in range(self.cfg["repeat"]):
                         for nt in (1, 2):
-                            times[nt].append(
-                                timeit.Timer(
-                                    lambda nt=nt, X=X, y=y: generic(grid, X, y, blas_threads=nt)
-                                ).timeit(1)
-                            )
+
+                            def call(nt: int = nt, X=X, y=y) -> None:
+                                generic(grid, X, y, blas_threads=nt)
+
+                            times[nt].append(timeit.Timer(call).timeit(1))
                     for nt in (1, 2):
                         t = {
                             "best": min(times[nt]),
@@ -729,7 +730,7 @@ def judge(res: dict) -> list[dict]:
     th = extra.get("threads", {})
     if th:
         ratios = {case: t[1] / min(t.values()) for case, t in th.items()}
-        worst = max(ratios, key=ratios.get)
+        worst = max(ratios, key=lambda c: ratios[c])
         measured["blas_default_never_slow"] = ratios[worst]
         why["blas_default_never_slow"] = f"worst at {worst}"
     lsd = [r["max_rel_vs_direct"] for r in rows if "max_rel_vs_direct" in r]
@@ -991,7 +992,7 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
     cfg = QUICK if args.quick else FULL
     b = Bench(cfg, args.quick)
-    res = {
+    res: dict = {
         "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "mode": "quick" if args.quick else "full",
         "machine": machine_info(),
