@@ -216,7 +216,7 @@ def first_pass_only(ls: gridlib.LeastSquares, grid: gridlib.Grid):
     out = np.empty(grid.shape)
     a = ls._R[0, 0] * (grid.axes[0] - ls.minimizer[0])
     t = ls._R[0, 1] * (grid.axes[1] - ls.minimizer[1])
-    rows = max(1, ev.DEFAULT_CHUNK // t.size)
+    rows = max(1, gridlib.losses.GRID_BLOCK // t.size)
     for i in range(0, grid.shape[0], rows):
         np.add(a[i : i + rows, None], t, out=out[i : i + rows])
     return out

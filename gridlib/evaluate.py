@@ -14,17 +14,17 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._validate import as_grid, check_loss_output, positive_int
 from .grid import Grid
+from .losses import GRID_BLOCK
 
 BatchedLoss = Callable[[NDArray[np.float64]], ArrayLike]
 
-#: Grid points per block when the loss has a grid path (``grid_blocks``): 512 KiB of values.
-#: (Defined here; gridlib._validate has no DEFAULT_CHUNK yet.)
-DEFAULT_CHUNK = 65_536
-#: The largest chunk the generic path uses (points per call of the loss): past it, making
-#: the points and the loss's temporaries leave the CPU caches and the path slows down.
-GENERIC_MAX_CHUNK = 16_384
-#: Kept for compatibility (the old default chunk size).
-CHUNK_SIZE = GENERIC_MAX_CHUNK
+#: Points per call of a batched loss at most (8 192: small enough to stay in cache); the
+#: generic path takes fewer when the loss needs more than ``TEMP_BYTES`` for them. Same
+#: value and meaning as ``gridlib._validate.DEFAULT_CHUNK`` on the robustness branch
+#: (defined here until the two are merged; then import it from there).
+DEFAULT_CHUNK = 8_192
+#: Kept for compatibility (the old name of the default chunk size).
+CHUNK_SIZE = DEFAULT_CHUNK
 #: Default cap on the result array of :func:`evaluate` (bytes): 2 GiB.
 MAX_RESULT_BYTES = 2 * 1024**3
 #: Default budget for the loss's temporaries per call on the generic path (bytes): 2 MiB,
@@ -57,13 +57,13 @@ def evaluate(
         Default: chosen for you. The generic path calls the loss once on
         ``PROBE_POINTS`` points, measures the memory it allocates per point (or reads a
         ``bytes_per_point`` attribute the loss declares) and takes
-        ``temp_bytes // bytes_per_point`` points per call (at most ``GENERIC_MAX_CHUNK``).
+        ``temp_bytes // bytes_per_point`` points per call (at most ``DEFAULT_CHUNK``).
     max_bytes : int
         Largest result array allowed, in bytes (8 per grid point).
     temp_bytes : int
         Memory budget for the loss's temporaries per call (generic path), 2 MiB by
         default. Peak memory is the result plus about ``temp_bytes`` plus one chunk of
-        points (``8 * (2 * n_params + 2)`` bytes per point, at most ``GENERIC_MAX_CHUNK``
+        points (``8 * (2 * n_params + 2)`` bytes per point, at most ``DEFAULT_CHUNK``
         points).
     blas_threads : int or None
         BLAS threads while the generic path runs (threadpoolctl), 1 by default: the
@@ -191,7 +191,8 @@ class _Best:
 
 
 def _block(chunk_size: int | None) -> int:
-    return DEFAULT_CHUNK if chunk_size is None else positive_int(chunk_size, "chunk_size")
+    """Values per block of a grid path: ``GRID_BLOCK`` (512 KiB) unless told."""
+    return GRID_BLOCK if chunk_size is None else positive_int(chunk_size, "chunk_size")
 
 
 def _generic_blocks(
@@ -213,7 +214,7 @@ def _generic_blocks(
             v, per_point = _measure_memory(loss, pts)
             yield slice(0, n), check_loss_output(v, n)
             per_point = float(getattr(loss, "bytes_per_point", per_point))
-            chunk = int(min(GENERIC_MAX_CHUNK, max(1, temp_bytes // max(per_point, 8.0))))
+            chunk = int(min(DEFAULT_CHUNK, max(1, temp_bytes // max(per_point, 8.0))))
             start = n
         else:
             chunk = positive_int(chunk_size, "chunk_size")
