@@ -190,7 +190,10 @@ class LeastSquares:
     def grid_blocks(
         self, grid: Grid, chunk_size: int = GRID_BLOCK, *, out: NDArray[np.float64] | None = None
     ) -> Iterator[tuple[slice, NDArray[np.float64]]]:
-        """Yield ``(flat_slice, values)`` over the grid in C order, ``chunk_size`` values at most.
+        """Yield ``(flat_slice, values)`` over the grid in C order, in blocks of about ``chunk_size``.
+
+        A block is never smaller than one trailing block (at most ``GRID_BLOCK`` values), so
+        a tiny ``chunk_size`` never turns into a Python loop over points.
 
         With ``R`` upper triangular and ``d = w - w* - delta``,
         ``||R d||^2 = sum_j (sum_{k>=j} R[j,k] d_k)^2``. Split the axes at ``m``, the first
@@ -268,13 +271,7 @@ class LeastSquares:
                         np.square(t2, out=t2)
                         blk += t2
                 blk += s
-                flat = blk.reshape(-1)
-                if n <= chunk_size:
-                    yield sl, flat
-                else:  # chunk_size below one trailing block: hand it out in pieces
-                    for p0 in range(0, n, chunk_size):
-                        p1 = min(p0 + chunk_size, n)
-                        yield slice(sl.start + p0, sl.start + p1), flat[p0:p1]
+                yield sl, blk.reshape(-1)
 
 
 def _as_real_data(X: ArrayLike, y: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
