@@ -502,7 +502,7 @@ class Bench:
                 sec, case, "gridlib generic evaluate", generic, grid, X, y, ref=ref
             )
             pts = s2.size if r2["extrapolated_from"] else grid.size
-            chunk = min(ev.GENERIC_MAX_CHUNK, pts)
+            chunk = min(ev.DEFAULT_CHUNK, pts)
             r2["budget_MiB"] = (ev.TEMP_BYTES + 8 * (2 * grid.ndim + 2) * chunk) / MiB
             r3, _, _ = self.vector(
                 sec,
