@@ -54,9 +54,10 @@ def evaluate(
     grid : Grid
     chunk_size : int, optional
         Points per call of the loss (generic path) or values per block (grid path).
-        Default: chosen for you. The generic path calls the loss once on
-        ``PROBE_POINTS`` points, measures the memory it allocates per point (or reads a
-        ``bytes_per_point`` attribute the loss declares) and takes
+        Default: chosen for you. The generic path calls the loss on one point, then on
+        as many as that allows (at most ``PROBE_POINTS``), measures the memory it
+        allocates per point (or reads a ``bytes_per_point`` attribute the loss
+        declares) and takes
         ``temp_bytes // bytes_per_point`` points per call (at most ``DEFAULT_CHUNK``).
     max_bytes : int
         Largest result array allowed, in bytes (8 per grid point).
@@ -208,20 +209,31 @@ def _generic_blocks(
         blas_threads = positive_int(blas_threads, "blas_threads")
     start = 0
     with _blas_limit(blas_threads):
-        if chunk_size is None:
-            n = min(PROBE_POINTS, grid.size)
-            pts = grid.flat_points(0, n)
-            v, per_point = _measure_memory(loss, pts)
-            yield slice(0, n), check_loss_output(v, n)
-            per_point = float(getattr(loss, "bytes_per_point", per_point))
-            chunk = int(min(DEFAULT_CHUNK, max(1, temp_bytes // max(per_point, 8.0))))
-            start = n
+        if chunk_size is None and hasattr(loss, "bytes_per_point"):
+            chunk = _chunk_for(float(loss.bytes_per_point), temp_bytes)
+        elif chunk_size is None:
+            # Two probes: one point (an upper bound: fixed costs included), then as many
+            # points as that bound allows, up to PROBE_POINTS (fixed costs amortized).
+            chunk = 1
+            for _ in range(2):
+                n = min(chunk, PROBE_POINTS, grid.size - start)
+                if n <= 0:
+                    break
+                v, per_point = _measure_memory(loss, grid.flat_points(start, start + n))
+                yield slice(start, start + n), check_loss_output(v, n)
+                start += n
+                chunk = _chunk_for(per_point, temp_bytes)
         else:
             chunk = positive_int(chunk_size, "chunk_size")
         for s in range(start, grid.size, chunk):
             e = min(s + chunk, grid.size)
             pts = grid.flat_points(s, e)
             yield slice(s, e), check_loss_output(loss(pts), e - s)
+
+
+def _chunk_for(bytes_per_point: float, temp_bytes: int) -> int:
+    """Points per call so that the loss's temporaries fit in ``temp_bytes``."""
+    return int(min(DEFAULT_CHUNK, max(1, temp_bytes // max(bytes_per_point, 8.0))))
 
 
 def _measure_memory(loss: BatchedLoss, pts: NDArray[np.float64]) -> tuple[ArrayLike, float]:
