@@ -251,3 +251,11 @@ def test_complex_data_is_rejected(X, y):
 def test_no_parameters_is_a_clear_error():
     with pytest.raises(ValueError, match="at least one column"):
         LeastSquares(np.zeros((3, 0)), np.ones(3))
+
+
+@pytest.mark.parametrize("where", ["X", "y"])
+def test_direct_loss_still_rejects_non_finite_data(where):
+    X, y = np.ones((4, 2)), np.ones(4)
+    (X if where == "X" else y)[1] = np.nan
+    with pytest.raises(ValueError, match="NaN or inf"):
+        sum_squared_residuals(np.zeros((3, 2)), X, y)
