@@ -453,6 +453,7 @@ class Bench:
         lsr = res["gridlib least squares, evaluate (fresh result)"]
         fresh = res["np.empty(n).fill(1.0) (fresh memory)"]
         lsr["fraction_of_fresh_fill"] = lsr["points_per_s"] / fresh["points_per_s"]
+        lsr["fraction_of_fresh_fill_medians"] = fresh["median_seconds"] / lsr["median_seconds"]
         lsr["fraction_of_reused_fill"] = (
             lsr["points_per_s"] / res["a.fill(1.0) (re-used memory)"]["points_per_s"]
         )
@@ -835,6 +836,8 @@ def markdown(res: dict) -> str:
             ):
                 if key in r:
                     notes.append(f"{100 * r[key]:.0f} % {label}")
+            if "fraction_of_fresh_fill_medians" in r:
+                notes.append(f"{100 * r['fraction_of_fresh_fill_medians']:.0f} % median to median")
             if "max_rel_vs_direct" in r:
                 notes.append(f"max rel. diff vs direct {r['max_rel_vs_direct']:.0e}")
             if "over_evaluate" in r:
