@@ -68,9 +68,10 @@ def evaluate(
         points).
     blas_threads : int or None
         BLAS threads while the generic path runs (threadpoolctl), 1 by default: the
-        chunked products are small, a second thread never made them faster on a quiet
-        2-core machine and made them up to 3x slower on a busy one (bench/RESULTS.md).
-        ``None`` leaves the BLAS library's setting alone.
+        chunked products are small. On a busy 2-core machine a second thread made the
+        generic path 6-22x slower (B = 45 and 1000, bench/RESULTS.md) and was never
+        faster by more than the run-to-run scatter; the issue's quiet-machine measurement
+        found the two equal. ``None`` leaves the BLAS library's setting alone.
 
     Returns
     -------
