@@ -338,9 +338,12 @@ def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _residual_at(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     """``y - X @ w``, accurate enough that ``||r||^2`` has a relative error below ~1e-14.
 
-    Plain float64 when the rounding bound allows it; compensated arithmetic when the
+    Compensated arithmetic for up to 4096 samples (a few vector operations); beyond,
+    plain float64 when the rounding bound allows it and compensated arithmetic when the
     residual is small next to ``y`` and ``X w`` (cancellation: nearly noise-free data).
     """
+    if X.shape[0] <= 4096:  # small data: compensating costs less than checking whether to
+        return _residual_compensated(X, y, w)
     r = y - X @ w
     bound = (X.shape[1] + 2) * _EPS * (np.abs(y) + np.abs(X) @ np.abs(w))
     rr = float(r @ r)
