@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import numpy as np
@@ -237,9 +238,9 @@ class LeastSquares:
         d = [(ax - wk) - dk for ax, wk, dk in zip(grid.axes, self._w, self._delta, strict=True)]
         # m depends on the shape only, never on chunk_size: every value is computed the same
         # way whatever the chunking (so ties in top_k do not move with chunk_size).
-        m = next((k for k in range(D) if np.prod(shape[k + 1 :], dtype=float) <= GRID_BLOCK), D - 1)
+        m = next((k for k in range(D) if math.prod(shape[k + 1 :]) <= GRID_BLOCK), D - 1)
         rest_shape = shape[m + 1 :]
-        rest = int(np.prod(rest_shape, dtype=np.int64))
+        rest = math.prod(rest_shape)
         per = max(1, chunk_size // rest)  # indices of axis m per block
 
         def along(k: int, v: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -248,16 +249,21 @@ class LeastSquares:
             return v.reshape(s)
 
         def tail(j: int) -> NDArray[np.float64]:  # sum_{k > m} R[j, k] d_k, flat over the rest
-            acc = np.zeros(rest_shape)
+            acc: NDArray[np.float64] | None = None
             for k in range(max(j, m + 1), D):
-                acc = acc + along(k, R[j, k] * d[k])
-            return acc.reshape(-1)
+                term = along(k, R[j, k] * d[k])
+                acc = term if acc is None else acc + term
+            if acc is None:
+                return np.zeros(rest)
+            return np.broadcast_to(acc, rest_shape).reshape(-1)
 
         tails = [tail(j) for j in range(m + 1)]
-        s = np.full(rest, self._r0)
+        s = None  # r0 + sum_{j > m} tail(j)^2, flat over the rest
         for j in range(m + 1, D):
             tj = tail(j)
-            s += tj * tj
+            s = self._r0 + tj * tj if s is None else s + tj * tj
+        if s is None:
+            s = np.full(rest, self._r0)
         lead = [np.asarray(v) for v in d[:m]]
         tmp = np.empty(min(chunk_size, per * rest)) if m > 0 else None
         for idx in np.ndindex(*shape[:m]):
