@@ -1,4 +1,5 @@
 """Chunked evaluation, streaming top-k, argmin and local minima against plain loops."""
+
 import itertools
 
 import numpy as np
@@ -28,8 +29,10 @@ def test_evaluate_matches_plain_loop():
 @given(chunk=st.integers(1, 400), shape=st.lists(st.integers(1, 7), min_size=1, max_size=3))
 def test_any_chunk_size_gives_identical_values(chunk, shape):
     g = Grid([np.linspace(-1, 1, n) for n in shape])
-    f = lambda P: np.sin(P).sum(axis=1) + (P ** 2).prod(axis=1)  # noqa: E731
-    np.testing.assert_array_equal(evaluate(f, g, chunk_size=chunk), evaluate(f, g, chunk_size=10_000))
+    f = lambda P: np.sin(P).sum(axis=1) + (P**2).prod(axis=1)  # noqa: E731
+    np.testing.assert_array_equal(
+        evaluate(f, g, chunk_size=chunk), evaluate(f, g, chunk_size=10_000)
+    )
 
 
 def test_loss_is_called_per_chunk_not_per_point():
@@ -40,8 +43,13 @@ def test_loss_is_called_per_chunk_not_per_point():
 
 
 @settings(max_examples=40, deadline=None)
-@given(arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 6)),
-              elements=st.floats(-1e6, 1e6, allow_nan=False)))
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 6), st.integers(1, 6)),
+        elements=st.floats(-1e6, 1e6, allow_nan=False),
+    )
+)
 def test_argmin_equals_brute_force(v):
     best = min(itertools.product(*map(range, v.shape)), key=lambda ij: (v[ij], ij))
     assert argmin(v) == best
@@ -75,7 +83,7 @@ def test_top_k_equals_sorting_all_values(k, chunk, seed):
 
 
 def test_top_k_streams_a_grid_too_large_to_hold():
-    g = Grid.cube(np.zeros(8), 1.0, 9)     # 43 million points
+    g = Grid.cube(np.zeros(8), 1.0, 9)  # 43 million points
     with pytest.raises(ValueError, match="use gridlib.top_k"):
         evaluate(rosen, g, max_bytes=100_000_000)
     small = Grid.cube(np.zeros(6), 1.0, 7)
@@ -89,8 +97,8 @@ def loop_local_minima(v):
         flat = np.ravel_multi_index(idx, v.shape)
         ok = np.isfinite(v[idx])
         for off in itertools.product((-1, 0, 1), repeat=v.ndim):
-            nb = tuple(i + o for i, o in zip(idx, off))
-            if not any(off) or any(n < 0 or n >= s for n, s in zip(nb, v.shape)):
+            nb = tuple(i + o for i, o in zip(idx, off, strict=True))
+            if not any(off) or any(n < 0 or n >= s for n, s in zip(nb, v.shape, strict=True)):
                 continue
             nflat = np.ravel_multi_index(nb, v.shape)
             w = np.inf if np.isnan(v[nb]) else v[nb]
@@ -101,8 +109,13 @@ def loop_local_minima(v):
 
 
 @settings(max_examples=40, deadline=None)
-@given(arrays(np.float64, st.lists(st.integers(1, 5), min_size=1, max_size=3).map(tuple),
-              elements=st.integers(0, 4).map(float)))
+@given(
+    arrays(
+        np.float64,
+        st.lists(st.integers(1, 5), min_size=1, max_size=3).map(tuple),
+        elements=st.integers(0, 4).map(float),
+    )
+)
 def test_local_minima_match_plain_loop(v):
     res = local_minima(v)
     ref = loop_local_minima(v)
@@ -119,10 +132,13 @@ def test_local_minima_finds_two_basins_sorted():
     assert pts[0, 0] < 0 < pts[1, 0]
 
 
-@pytest.mark.parametrize("bad, err, match", [
-    (lambda P: P, ValueError, r"must return shape \(4,\)"),
-    (lambda P: P.sum(axis=1)[:-1], ValueError, r"must return shape \(4,\)"),
-])
+@pytest.mark.parametrize(
+    "bad, err, match",
+    [
+        (lambda P: P, ValueError, r"must return shape \(\d+,\)"),
+        (lambda P: P.sum(axis=1)[:-1], ValueError, r"must return shape \(\d+,\)"),
+    ],
+)
 def test_loss_returning_wrong_shape(bad, err, match):
     g = Grid.linspace(a=(0, 1, 2), b=(0, 1, 2))
     with pytest.raises(err, match=match):
@@ -143,3 +159,150 @@ def test_evaluate_bad_arguments():
         local_minima(np.array([]))
     with pytest.raises(ValueError, match="shaped like the grid"):
         gridlib.best_point(g, np.zeros(3))
+
+
+# --------------------------------------------------------------------------- issue 17/18
+def four_way_tie(P):
+    """Zero exactly at (+-1, +-1): a 4-point tie on a grid symmetric about 0."""
+    return ((P**2 - 1.0) ** 2).sum(axis=1)
+
+
+@pytest.mark.parametrize("chunk", [None, 1, 2, 3, 5, 7, 24, 25, 10_000])
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 7])
+def test_top_k_ties_go_to_the_first_point_in_c_order_for_any_chunk(k, chunk):
+    g = Grid([np.arange(-2.0, 3.0), np.arange(-2.0, 3.0)])
+    allv = four_way_tie(g.points())
+    assert np.sum(allv == 0) == 4
+    order = np.lexsort((np.arange(g.size), allv))[:k]  # full sort, ties by flat index
+    res = top_k(four_way_tie, g, k, chunk_size=chunk)
+    np.testing.assert_array_equal(res.indices, np.stack(np.unravel_index(order, g.shape), axis=1))
+    np.testing.assert_array_equal(res.values, allv[order])
+    if k == 1:  # the same point as argmin, best_point and scipy.optimize.brute
+        import scipy.optimize
+
+        v = evaluate(four_way_tie, g)
+        assert tuple(res.indices[0]) == argmin(v)
+        np.testing.assert_array_equal(res.points[0], gridlib.best_point(g, v)[0])
+        x0 = scipy.optimize.brute(
+            lambda w: four_way_tie(w[None, :])[0],
+            (slice(-2, 2.5, 1), slice(-2, 2.5, 1)),
+            finish=None,
+        )
+        np.testing.assert_array_equal(res.points[0], x0)
+
+
+def test_top_k_ties_with_nan_and_inf_independent_of_chunk():
+    g = Grid([np.arange(6.0), np.arange(5.0)])
+    v = np.tile([3.0, np.nan, 1.0, np.inf, 1.0], 6)
+    f = lambda P: v[np.ravel_multi_index(P.T.astype(int), g.shape)]  # noqa: E731
+    ref = np.lexsort((np.arange(v.size), np.where(np.isnan(v), np.inf, v)))[:20]
+    for chunk in (1, 4, 7, 30):
+        got = np.ravel_multi_index(top_k(f, g, 20, chunk_size=chunk).indices.T, g.shape)
+        np.testing.assert_array_equal(got, ref)
+
+
+class OnlyGridPath:
+    """A LeastSquares seen only through its grid path: calling it point by point fails."""
+
+    def __init__(self, ls):
+        self.ls, self.blocks = ls, 0
+
+    def __call__(self, P):
+        raise AssertionError("the grid path was not used")
+
+    def grid_blocks(self, grid, chunk_size, *, out=None):
+        for sl, v in self.ls.grid_blocks(grid, chunk_size, out=out):
+            self.blocks += 1
+            assert v.size <= max(chunk_size, 4096)  # one trailing block of 9^4 values at most
+            yield sl, v
+
+
+@pytest.mark.parametrize("chunk", [None, 1, 17, 625, 4096])
+def test_top_k_uses_the_grid_path_and_equals_a_full_sort(chunk):
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(30, 4)), rng.normal(size=30)
+    ls = gridlib.LeastSquares(X, y)
+    g = Grid.cube(ls.minimizer + 0.0123 * rng.normal(size=4), 0.5, 9)  # no symmetric near-ties
+    spy = OnlyGridPath(ls)
+    res = top_k(spy, g, 12, chunk_size=chunk)
+    assert spy.blocks >= 1
+    allv = evaluate(ls, g).ravel()
+    order = np.lexsort((np.arange(g.size), allv))[:12]
+    np.testing.assert_array_equal(np.ravel_multi_index(res.indices.T, g.shape), order)
+    np.testing.assert_array_equal(res.values, allv[order])
+    generic = top_k(lambda P: gridlib.sum_squared_residuals(P, X, y), g, 12, chunk_size=chunk)
+    np.testing.assert_array_equal(generic.indices, res.indices)
+    np.testing.assert_allclose(generic.values, res.values, rtol=1e-12)
+
+
+def test_generic_chunk_follows_the_losss_memory_per_point():
+    sizes = []
+    g = Grid.linspace(a=(0, 1, 100), b=(0, 1, 300))
+
+    def heavy(P, B=20_000):  # a (n_points, B) temporary: 160 kB per point
+        sizes.append(len(P))
+        R = P[:, :1] + np.linspace(0, 1, B)[None, :]
+        return (R * R).sum(axis=1)
+
+    evaluate(heavy, g)
+    budget = gridlib.evaluate.__globals__["TEMP_BYTES"]
+    assert sizes[0] == 1  # the first probe: one point
+    assert 1 <= max(sizes) <= budget // (8 * 20_000)  # the budget holds the temporary
+    assert sum(sizes) == g.size
+    sizes.clear()
+
+    def small(P):
+        sizes.append(len(P))
+        return P.sum(axis=1)
+
+    evaluate(small, g)  # a few bytes per point: one point, PROBE_POINTS, then full chunks
+    assert sizes[:2] == [1, gridlib.evaluate.__globals__["PROBE_POINTS"]]
+    assert max(sizes) == gridlib.evaluate.__globals__["DEFAULT_CHUNK"]
+
+    sizes.clear()
+
+    def light(P):
+        sizes.append(len(P))
+        return P.sum(axis=1)
+
+    light.bytes_per_point = 8 * 1000  # declared by the loss: no guessing
+    evaluate(light, g)
+    assert max(sizes) == budget // 8000
+    sizes.clear()
+    evaluate(light, g, chunk_size=1000)  # an explicit chunk_size wins
+    assert sizes == [1000] * 30
+
+
+def test_generic_path_runs_with_one_blas_thread_by_default():
+    from threadpoolctl import threadpool_info
+
+    seen = []
+
+    def loss(P):
+        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+        return P.sum(axis=1)
+
+    g = Grid.linspace(a=(0, 1, 3))
+    evaluate(loss, g)
+    assert seen[-1] <= {1}
+    top_k(loss, g, 1)
+    assert seen[-1] <= {1}
+    before = {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+    evaluate(loss, g, blas_threads=None)
+    assert seen[-1] == before
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"temp_bytes": 0}, "temp_bytes must be a positive integer"),
+        ({"blas_threads": 0}, "blas_threads must be a positive integer"),
+        ({"chunk_size": -3}, "chunk_size must be a positive integer"),
+    ],
+)
+def test_bad_streaming_arguments(kw, match):
+    g = Grid.linspace(a=(0, 1, 3))
+    with pytest.raises(ValueError, match=match):
+        evaluate(rosen if False else (lambda P: P.sum(axis=1)), g, **kw)
+    with pytest.raises(ValueError, match=match):
+        top_k(lambda P: P.sum(axis=1), g, 1, **kw)

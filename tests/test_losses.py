@@ -1,4 +1,5 @@
 """LeastSquares: sufficient statistics vs direct residuals, gradient, minimizer, stability."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,7 +12,7 @@ from gridlib import Grid, LeastSquares, evaluate, sum_squared_residuals
 def loop_sse(W, X, y):
     out = np.zeros(len(W))
     for i, w in enumerate(W):
-        for xj, yj in zip(X, y):
+        for xj, yj in zip(X, y, strict=True):
             out[i] += (yj - xj @ w) ** 2
     return out
 
@@ -25,8 +26,12 @@ def exact_sse(W, X, y):
 def test_direct_matches_plain_loop():
     ex = gridlib.post_example()
     W = np.random.default_rng(1).normal(size=(30, 2)) * 5
-    np.testing.assert_allclose(sum_squared_residuals(W, ex.X, ex.y), loop_sse(W, ex.X, ex.y), rtol=1e-12)
-    np.testing.assert_allclose(sum_squared_residuals(W, ex.X, ex.y, mean=True), loop_sse(W, ex.X, ex.y) / 45, rtol=1e-12)
+    np.testing.assert_allclose(
+        sum_squared_residuals(W, ex.X, ex.y), loop_sse(W, ex.X, ex.y), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        sum_squared_residuals(W, ex.X, ex.y, mean=True), loop_sse(W, ex.X, ex.y) / 45, rtol=1e-12
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -36,7 +41,9 @@ def test_sufficient_statistics_equal_direct_residuals(seed, n, d, mean):
     X, y = rng.normal(size=(n, d)), rng.normal(size=n) * 3
     W = rng.normal(size=(20, d)) * 4
     loss = LeastSquares(X, y, mean=mean)
-    np.testing.assert_allclose(loss(W), sum_squared_residuals(W, X, y, mean=mean), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        loss(W), sum_squared_residuals(W, X, y, mean=mean), rtol=1e-10, atol=1e-12
+    )
 
 
 def test_grid_path_matches_direct_on_the_post_grid_to_1e_12():
@@ -78,7 +85,9 @@ def test_grid_path_equals_point_path(seed, d, chunk):
     X, y = rng.normal(size=(12, d)), rng.normal(size=12)
     loss = LeastSquares(X, y)
     g = Grid.cube(rng.normal(size=d), 1.5, 5 if d < 4 else 4)
-    np.testing.assert_allclose(loss.grid_values(g, chunk_size=chunk).ravel(), loss(g.points()), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        loss.grid_values(g, chunk_size=chunk).ravel(), loss(g.points()), rtol=1e-12, atol=1e-12
+    )
 
 
 def test_minimizer_gradient_hessian():
@@ -107,17 +116,22 @@ def test_rank_deficient_batch_has_a_valley():
     np.testing.assert_allclose(loss(W), 0.0, atol=1e-12)
     np.testing.assert_allclose(loss([[0.0, 0.0]]), [25.0])
     g = Grid.linspace(w1=(-1, 3, 9), w2=(-2, 6, 17))
-    np.testing.assert_allclose(evaluate(loss, g).ravel(), sum_squared_residuals(g.points(), X, y), atol=1e-10)
+    np.testing.assert_allclose(
+        evaluate(loss, g).ravel(), sum_squared_residuals(g.points(), X, y), atol=1e-10
+    )
 
 
-@pytest.mark.parametrize("X, y, match", [
-    (np.ones(3), np.ones(3), r"X must have shape \(n_samples, n_params\)"),
-    (np.ones((3, 2)), np.ones((3, 1)), r"y must have shape \(n_samples,\)"),
-    (np.ones((3, 2)), np.ones(4), "X has 3 rows but y has 4"),
-    (np.array([[np.nan, 1.0]]), np.ones(1), "NaN or inf"),
-    (np.ones((1, 2)), np.array([np.inf]), "NaN or inf"),
-    (np.ones((0, 2)), np.ones(0), "empty"),
-])
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        (np.ones(3), np.ones(3), r"X must have shape \(n_samples, n_params\)"),
+        (np.ones((3, 2)), np.ones((3, 1)), r"y must have shape \(n_samples,\)"),
+        (np.ones((3, 2)), np.ones(4), "X has 3 rows but y has 4"),
+        (np.array([[np.nan, 1.0]]), np.ones(1), "NaN or inf"),
+        (np.ones((1, 2)), np.array([np.inf]), "NaN or inf"),
+        (np.ones((0, 2)), np.ones(0), "empty"),
+    ],
+)
 def test_bad_data(X, y, match):
     with pytest.raises(ValueError, match=match):
         LeastSquares(X, y)
@@ -147,7 +161,14 @@ def fraction_sse(W, X, y):
     out = []
     for w in W.tolist():
         wf = [Fraction(v) for v in w]
-        out.append(float(sum((yi - sum(a * b for a, b in zip(xi, wf))) ** 2 for xi, yi in zip(Xf, yf))))
+        out.append(
+            float(
+                sum(
+                    (yi - sum(a * b for a, b in zip(xi, wf, strict=True))) ** 2
+                    for xi, yi in zip(Xf, yf, strict=True)
+                )
+            )
+        )
     return np.array(out)
 
 
@@ -165,3 +186,76 @@ def test_exact_to_1e_13_even_at_the_minimum_of_noise_free_data(noise, batch):
     idx = np.unique(np.concatenate([rng.choice(g.size, 25, replace=False), [int(np.argmin(v))]]))
     ref = fraction_sse(g.points()[idx], X, y)
     assert np.max(np.abs(v[idx] - ref) / ref) < 1e-13
+
+
+# --------------------------------------------------------------------------- issue 17
+def rotated_design(kappa, n, d, rng):
+    """``U diag(s) V^T`` with random orthonormal U, V and singular values 1 .. 1/kappa."""
+    U = np.linalg.qr(rng.standard_normal((n, d)))[0]
+    V = np.linalg.qr(rng.standard_normal((d, d)))[0]
+    return U @ np.diag(np.logspace(0, -np.log10(kappa), d)) @ V.T
+
+
+@pytest.mark.parametrize("kappa", [1.0, 1e2, 1e4, 1e6, 1e8, 1e10])
+@pytest.mark.parametrize("d", [2, 3])
+def test_accuracy_against_exact_arithmetic_as_a_function_of_the_condition_number(kappa, d):
+    """The docstring's bound: relative error <= d * 1e-16 * kappa + 1e-14, points and grid path."""
+    bound = d * 1e-16 * kappa + 1e-14
+    for seed in range(3):
+        for noise in (1e-2, 0.0):
+            rng = np.random.default_rng(seed)
+            X = rotated_design(kappa, 12, d, rng)
+            assert np.linalg.cond(X) == pytest.approx(kappa, rel=1e-3)
+            y = X @ rng.standard_normal(d) + noise * rng.standard_normal(12)
+            loss = LeastSquares(X, y)
+            g = Grid.cube(
+                loss.minimizer, 10.0 ** rng.uniform(-6, 0), 5
+            )  # includes the minimum's cell
+            P = g.points()
+            exact = fraction_sse(P, X, y)
+            for got in (
+                loss(P),
+                evaluate(loss, g).ravel(),
+                loss.grid_values(g, chunk_size=7).ravel(),
+            ):
+                err = np.max(np.abs(got - exact) / exact)
+                assert err <= bound, (kappa, d, seed, noise, err)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_never_negative_on_noise_free_data(seed):
+    rng = np.random.default_rng(seed)
+    X = rotated_design(10.0 ** rng.uniform(0, 6), 9, 3, rng)
+    y = X @ rng.standard_normal(3)  # noise-free: the minimum is 0 up to rounding
+    loss = LeastSquares(X, y, mean=bool(seed % 2))
+    assert loss.min_value >= 0
+    g = Grid.cube(loss.minimizer, 1e-9, 7)
+    for v in (evaluate(loss, g), loss(g.points()), loss([loss.minimizer])):
+        assert np.all(v >= 0), v.min()
+
+
+@pytest.mark.parametrize(
+    "X, y",
+    [
+        (np.ones((3, 2)) + 0j, np.ones(3)),
+        (np.ones((3, 2)), np.ones(3) * (1 + 1e-30j)),
+    ],
+)
+def test_complex_data_is_rejected(X, y):
+    with pytest.raises(TypeError, match="real numbers; got complex"):
+        LeastSquares(X, y)
+    with pytest.raises(TypeError, match="real numbers; got complex"):
+        sum_squared_residuals(np.zeros((1, 2)), X, y)
+
+
+def test_no_parameters_is_a_clear_error():
+    with pytest.raises(ValueError, match="at least one column"):
+        LeastSquares(np.zeros((3, 0)), np.ones(3))
+
+
+@pytest.mark.parametrize("where", ["X", "y"])
+def test_direct_loss_still_rejects_non_finite_data(where):
+    X, y = np.ones((4, 2)), np.ones(4)
+    (X if where == "X" else y)[1] = np.nan
+    with pytest.raises(ValueError, match="NaN or inf"):
+        sum_squared_residuals(np.zeros((3, 2)), X, y)
