@@ -6,7 +6,7 @@ back shaped like the grid (``indexing="ij"``: axis k is parameter k).
 
 from .data import PostExample, batch_indices, design_matrix, post_data, post_example, post_grid
 from .descent import gradient_descent, steps_to_reach
-from .evaluate import TopK, evaluate, top_k
+from .evaluation import TopK, evaluate, top_k
 from .grid import Grid
 from .losses import LeastSquares, sum_squared_residuals
 from .minima import LocalMinima, argmin, best_point, local_minima

@@ -26,7 +26,7 @@ from ._validate import (
     check_size,
     positive_int,
 )
-from .evaluate import evaluate
+from .evaluation import evaluate
 from .grid import Grid, ResolutionError
 from .minima import argmin
 

@@ -5,6 +5,7 @@ sizes) and the landscape figures (contour, surface); ``views`` holds the
 composite and interactive views (paths over slices, linked sliders, trajectories).
 Helpers return ``plotly.graph_objects.Figure`` and never call ``.show()``.
 """
+
 from ._core import *  # noqa: F403
 from ._core import __all__ as _core_all
 from .views import *  # noqa: F403

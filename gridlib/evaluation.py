@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import itertools
 import sys
 import tracemalloc
 from collections.abc import Callable, Iterator
@@ -12,17 +11,12 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_grid, check_loss_output, positive_int
+from ._validate import DEFAULT_CHUNK, as_grid, check_loss_output, positive_int
 from .grid import Grid
 from .losses import GRID_BLOCK
 
 BatchedLoss = Callable[[NDArray[np.float64]], ArrayLike]
 
-#: Points per call of a batched loss at most (8 192: small enough to stay in cache); the
-#: generic path takes fewer when the loss needs more than ``TEMP_BYTES`` for them. Same
-#: value and meaning as ``gridlib._validate.DEFAULT_CHUNK`` on the robustness branch
-#: (defined here until the two are merged; then import it from there).
-DEFAULT_CHUNK = 8_192
 #: Kept for compatibility (the old name of the default chunk size).
 CHUNK_SIZE = DEFAULT_CHUNK
 #: Default cap on the result array of :func:`evaluate` (bytes): 2 GiB.
@@ -288,79 +282,3 @@ def _blas_limit(n: int | None) -> contextlib.AbstractContextManager:
 
         _CONTROLLER.update(key=len(sys.modules), controller=ThreadpoolController())
     return _CONTROLLER["controller"].limit(limits=n, user_api="blas")
-
-
-def argmin(values: ArrayLike) -> tuple[int, ...]:
-    """Multi-index of the smallest value, ignoring NaN (which never wins).
-
-    Examples
-    --------
-    >>> argmin([[3.0, np.nan], [1.0, 2.0]])
-    (1, 0)
-    """
-    v = np.asarray(values, dtype=float)
-    if v.size == 0:
-        raise ValueError("values are empty; expected a gridded array")
-    if np.all(np.isnan(v)):
-        raise ValueError("every value is NaN; no minimum exists")
-    return tuple(int(i) for i in np.unravel_index(np.nanargmin(v), v.shape))
-
-
-def best_point(grid: Grid, values: ArrayLike) -> tuple[NDArray[np.float64], float]:
-    """The grid point with the smallest value and that value (NaN never wins)."""
-    v = _as_grid_values(grid, values)
-    idx = argmin(v)
-    return grid.point(idx), float(v[idx])
-
-
-class LocalMinima(NamedTuple):
-    """Local minima of gridded values, best first."""
-
-    indices: NDArray[np.intp]  #: (m, n_params)
-    values: NDArray[np.float64]  #: (m,)
-
-
-def local_minima(values: ArrayLike, k: int | None = None) -> LocalMinima:
-    """Grid points lower than all their neighbours (3^D - 1 of them, diagonals included).
-
-    Ties are broken by flat index so a flat pair yields one minimum. Edges compare
-    with the neighbours that exist. NaN is never a minimum. Sorted by value; at most
-    ``k`` returned.
-
-    Notes
-    -----
-    Cost: ``3^D - 1`` comparisons per grid point.
-
-    Examples
-    --------
-    >>> v = np.array([3.0, 1.0, 2.0, 0.5, 4.0])
-    >>> local_minima(v)
-    LocalMinima(indices=array([[3],
-           [1]]), values=array([0.5, 1. ]))
-    """
-    v = np.asarray(values, dtype=float)
-    if v.ndim == 0 or v.size == 0:
-        raise ValueError(f"values must be a non-empty gridded array, got shape {v.shape}")
-    if k is not None:
-        k = positive_int(k, "k")
-    w = np.where(np.isnan(v), np.inf, v)
-    padded = np.pad(w, 1, constant_values=np.inf)
-    is_min = np.isfinite(w)
-    for offset in itertools.product((-1, 0, 1), repeat=v.ndim):
-        if not any(offset):
-            continue
-        nb = padded[tuple(slice(1 + o, padded.shape[d] - 1 + o) for d, o in enumerate(offset))]
-        # a neighbour earlier in C order must be strictly higher; a later one higher or equal
-        earlier = next(o for o in offset if o != 0) < 0
-        is_min &= (w < nb) if earlier else (w <= nb)
-    idx = np.argwhere(is_min)
-    vals = w[is_min]
-    order = np.argsort(vals, kind="stable")[:k]
-    return LocalMinima(idx[order], vals[order])
-
-
-def _as_grid_values(grid: Grid, values: ArrayLike) -> NDArray[np.float64]:
-    v = np.asarray(values, dtype=float)
-    if v.shape != grid.shape:
-        raise ValueError(f"values must be shaped like the grid {grid.shape}, got {v.shape}")
-    return v
