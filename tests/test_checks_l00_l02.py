@@ -228,6 +228,16 @@ def test_a_vectorized_answer_is_never_flagged_as_a_loop(vectorized, seed):
     assert status == CORRECT, message
 
 
+def test_printing_arrays_while_debugging_is_not_a_loop(capsys):
+    def prints(W, X, y):
+        R = y[None, :] - W @ X.T
+        print("W =", W, "R =", R, f"{R.shape}")
+        return (R * R).sum(axis=1)
+
+    status, message = l01.e1_1.verdict(prints)
+    assert status == CORRECT, message
+
+
 def test_loops_through_numpy_python_code_or_while_are_caught():
     def with_while(W, X, y):
         out, k = np.empty(len(W)), 0
@@ -244,7 +254,14 @@ def test_loops_through_numpy_python_code_or_while_are_caught():
         f = np.vectorize(lambda w: float(np.sum((y - X @ w) ** 2)), signature="(d)->()")
         return f(W)
 
-    for looping in (with_while, map_norm, vectorized_rows):
+    def along_axis_numpy(W, X, y):  # numpy's Python loop calling a numpy function per row
+        return np.apply_along_axis(np.sum, 1, (y - W @ X.T) ** 2)
+
+    def map_dot(W, X, y):
+        R = y - W @ X.T
+        return np.fromiter(map(np.dot, R, R), float)
+
+    for looping in (with_while, map_norm, vectorized_rows, along_axis_numpy, map_dot):
         assert "loops over the rows of W" in _wrong(l01.e1_1, looping)
 
 

@@ -7,18 +7,19 @@ the grader other seeds. Checks compare values with tolerances, so any correct ap
 passes.
 
 Exercise 1.1 also enforces its stated constraint, "no Python loop over the rows of W": the
-probe counts the Python steps (lines run, function calls) taken while the learner's function
-runs, for a W of 4 rows and for a W of 400 rows, with :func:`sys.settrace`. Every Python
-frame is counted — the learner's code and the Python code of the libraries it calls (numpy's
-``np.linalg.norm``, ``np.apply_along_axis``, ...) — except this check's own machinery. A
-broadcast takes the same number of steps for both sizes (the answer was already called once,
-so first-call imports and caches do not count); a ``for`` or ``while`` loop, a comprehension,
-``map`` or ``np.vectorize`` of a Python function, or ``np.apply_along_axis`` over the rows takes
-hundreds of steps more for the larger W, however the rows are obtained (``np.asarray(W)``,
+probe counts the Python steps taken while the learner's function runs, for a W of 4 rows and
+for a W of 400 rows, with :func:`sys.settrace`. A step is a line run or a function entered in
+the learner's own code, or a library function entered directly from it or from numpy's Python
+loops (``np.apply_along_axis``, ``np.vectorize``); what a library function does inside is not
+counted, so a debugging ``print(W)`` costs the same for both sizes. A broadcast takes the same
+number of steps for both (the answer was already called once, so first-call imports and caches
+do not count); a ``for`` or ``while`` loop, a comprehension, ``map`` of a Python or numpy
+function (``map(np.linalg.norm, R)``), ``np.vectorize`` or ``np.apply_along_axis`` over the
+rows takes at least one step more per row, however the rows are obtained (``np.asarray(W)``,
 ``W.tolist()``). Helper functions, ``np.einsum`` and loops over the D columns or over a few
 chunks of rows are not flagged (tests/test_checks_l00_l02.py). Not seen: a loop run entirely by
-C functions, such as ``list(map(sum, R ** 2))`` or ``map(np.dot, R, R)`` — no Python code runs
-per row, so there is nothing to count; the check does not claim to catch those.
+C builtins, such as ``list(map(sum, R ** 2))`` — no Python code runs per row, so there is
+nothing to count; the check does not claim to catch it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import sysconfig
 from typing import Any
 
 import numpy as np
@@ -59,18 +61,37 @@ def _problems(rng: np.random.Generator) -> list[list[Any]]:
 
 # -- counting the Python steps of the learner's own code ------------------------------------
 
-_CHECKING_FILES = tuple(
-    os.path.abspath(m.__file__) for m in (checking, sys.modules[__name__]) if m.__file__
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(os.path.abspath(p))
+    for p in (np.__file__, gridlib.__file__, checking.__file__, os.__file__, contextlib.__file__)
+)
+_LIBRARY_PATHS = tuple(
+    sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")
+)
+
+#: numpy's Python-level loops: every function they call counts as a step (np.sum per row).
+_LOOPING_HELPERS = frozenset(
+    {"apply_along_axis", "_vectorize_call", "_vectorize_call_with_signature"}
 )
 
 
-def _is_check_machinery(filename: str) -> bool:
-    """This check's own code (the probe, ``checking.call``): not the learner's steps."""
-    return os.path.abspath(filename) in _CHECKING_FILES
+def _is_library(filename: str) -> bool:
+    return (
+        filename.startswith(_LIBRARY_DIRS + _LIBRARY_PATHS)
+        or "site-packages" in filename
+        or "dist-packages" in filename
+        or filename.startswith("<frozen")
+    )
 
 
 def _python_steps(fn, *args) -> int:
-    """Lines and calls executed in Python code (the learner's and libraries') while ``fn(*args)`` runs."""
+    """Python steps of the learner's code while ``fn(*args)`` runs.
+
+    A step is a line run or a function entered in the learner's own code, or a library
+    function entered directly from it (``map(np.linalg.norm, R)`` enters ``norm`` once per row)
+    or from numpy's Python loops (``np.apply_along_axis``, ``np.vectorize``). What a library
+    function does inside is not counted, so printing an array costs the same for any size.
+    """
     count = 0
 
     def local(frame, event, arg):
@@ -81,10 +102,17 @@ def _python_steps(fn, *args) -> int:
 
     def tracer(frame, event, arg):
         nonlocal count
-        if event != "call" or _is_check_machinery(frame.f_code.co_filename):
+        if event != "call":
             return None
-        count += 1
-        return local
+        if not _is_library(frame.f_code.co_filename):
+            count += 1
+            return local
+        caller = frame.f_back
+        if caller is not None and (
+            not _is_library(caller.f_code.co_filename) or caller.f_code.co_name in _LOOPING_HELPERS
+        ):
+            count += 1
+        return None
 
     previous = sys.gettrace()
     sys.settrace(tracer)
