@@ -190,3 +190,91 @@ def test_no_plain_text_choice_key_in_the_check_modules():
         source = inspect.getsource(module)
         assert 'expect_choice(answer, "' not in source.replace("\n", " ")
         assert source.count("sha256:") >= 1
+
+
+def _helper_sum_of_squares(R):
+    return (R * R).sum(axis=1)
+
+
+class _CallableAnswer:
+    def __call__(self, W, X, y):
+        return _helper_sum_of_squares(y - W @ X.T)
+
+
+def _in_chunks(W, X, y):  # a loop over a few chunks of rows (memory-bounded): not per row
+    out = []
+    for s in range(0, len(W), 128):
+        R = y - W[s : s + 128] @ X.T
+        out.append((R**2).sum(axis=1))
+    return np.concatenate(out)
+
+
+@pytest.mark.parametrize(
+    "vectorized",
+    [
+        lambda W, X, y: _helper_sum_of_squares(y[None, :] - W @ X.T),
+        lambda W, X, y: ((y - np.einsum("nd,md->nm", W, X)) ** 2).sum(axis=1),
+        lambda W, X, y: ((y - sum([W[:, [d]] * X[:, d] for d in range(X.shape[1])])) ** 2).sum(1),
+        lambda W, X, y: np.linalg.norm(y - W @ X.T, axis=1) ** 2,
+        lambda W, X, y: loss_from_stats(W, X.T @ X, X.T @ y, y @ y),
+        _in_chunks,
+        _CallableAnswer(),
+    ],
+    ids=["helper", "einsum", "list-of-columns", "norm", "sufficient-stats", "chunks", "class"],
+)
+@pytest.mark.parametrize("seed", [0, 3])
+def test_a_vectorized_answer_is_never_flagged_as_a_loop(vectorized, seed):
+    status, message = l01.e1_1.verdict(vectorized, seed=seed)
+    assert status == CORRECT, message
+
+
+def test_printing_arrays_while_debugging_is_not_a_loop(capsys):
+    def prints(W, X, y):
+        R = y[None, :] - W @ X.T
+        print("W =", W, "R =", R, f"{R.shape}")
+        return (R * R).sum(axis=1)
+
+    status, message = l01.e1_1.verdict(prints)
+    assert status == CORRECT, message
+
+
+def test_loops_through_numpy_python_code_or_while_are_caught():
+    def with_while(W, X, y):
+        out, k = np.empty(len(W)), 0
+        while k < len(W):
+            r = y - X @ W[k]
+            out[k] = r @ r
+            k += 1
+        return out
+
+    def map_norm(W, X, y):  # the loop body is numpy's Python code (np.linalg.norm)
+        return np.array(list(map(np.linalg.norm, y - W @ X.T))) ** 2
+
+    def vectorized_rows(W, X, y):
+        f = np.vectorize(lambda w: float(np.sum((y - X @ w) ** 2)), signature="(d)->()")
+        return f(W)
+
+    def along_axis_numpy(W, X, y):  # numpy's Python loop calling a numpy function per row
+        return np.apply_along_axis(np.sum, 1, (y - W @ X.T) ** 2)
+
+    def map_dot(W, X, y):
+        R = y - W @ X.T
+        return np.fromiter(map(np.dot, R, R), float)
+
+    for looping in (with_while, map_norm, vectorized_rows, along_axis_numpy, map_dot):
+        assert "loops over the rows of W" in _wrong(l01.e1_1, looping)
+
+
+def test_an_answer_that_only_handles_two_parameters_is_told_about_D():
+    def two_columns_only(W, X, y):
+        w1, w2 = W.T
+        return ((y[None, :] - np.outer(w1, X[:, 0]) - w2[:, None] * X[:, 1]) ** 2).sum(axis=1)
+
+    message = _wrong(l01.e1_1, two_columns_only)
+    assert "3 parameters" in message and "any number of parameters D" in message
+
+
+def test_the_notes_of_1_4_and_1_7_do_not_give_away_other_answers():
+    note_1_4 = l01.e1_4.verdict(bowl_shape)[1]
+    assert "y moves" not in note_1_4 and "X only" not in note_1_4  # that is 1.5's answer
+    assert "multiplied by at most" in l01.e1_7.verdict("c")[1]
