@@ -43,8 +43,8 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    """Import the submodules ``plotting``, ``search`` and ``nn`` on first use."""
-    if name in {"plotting", "search", "nn"}:
+    """Import the submodules ``plotting``, ``search``, ``nn``, ``landscape``, ``timing`` on use."""
+    if name in {"plotting", "search", "nn", "landscape", "timing"}:
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
