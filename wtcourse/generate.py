@@ -55,29 +55,40 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import nbformat
 
+from . import paths
+from .contract import (
+    BEGIN_RE,
+    END_RE,
+    EXERCISE_RE,
+    META_KEY,
+    PLACEHOLDER,
+    SOLUTION_TAG,
+    TIMING_KEYS,
+    exercise_ids,
+)
+
 __all__ = [
+    "EXERCISE_RE",
     "GenerationError",
+    "META_KEY",
+    "add_arguments",
+    "atomic_write",
     "exercise_ids",
+    "generate",
     "generated_hash",
     "make_lesson",
-    "main",
     "notebook_text",
+    "run",
     "strip_solutions",
 ]
 
-META_KEY = "weights_traversal"
-PLACEHOLDER = "...  # YOUR CODE HERE"
-SOLUTION_TAG = "solution"
-BEGIN_RE = re.compile(r"^(?P<indent>[ \t]*)#+\s*BEGIN SOLUTION\s*$")
-END_RE = re.compile(r"^[ \t]*#+\s*END SOLUTION\s*$")
-EXERCISE_RE = re.compile(r"^#{1,6}\s*Exercise\s+(?P<id>\d+(?:\.\d+)*)\b", re.MULTILINE)
-TIMING_KEYS = ("execution", "ExecuteTime")
 KEPT_NOTEBOOK_META = ("kernelspec", "language_info", META_KEY)
 
 
@@ -257,17 +268,6 @@ def strip_solutions(source: str, whole_cell: bool = False) -> str:
 # notebooks
 # --------------------------------------------------------------------------
 
-def exercise_ids(nb: Any) -> list[str]:
-    """Exercise ids (``"1.2"``) from markdown headings ``### Exercise 1.2 — Title``."""
-    ids: list[str] = []
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for m in EXERCISE_RE.finditer(cell.source):
-                if m.group("id") not in ids:
-                    ids.append(m.group("id"))
-    return ids
-
-
 def generated_hash(nb: Any) -> str:
     """SHA-256 of the cells' types and sources (what the learner edits)."""
     payload = json.dumps([[c.cell_type, c.source] for c in nb.cells], ensure_ascii=False)
@@ -278,30 +278,46 @@ def _is_whole_cell_answer(cell: Any) -> bool:
     return SOLUTION_TAG in cell.get("metadata", {}).get("tags", [])
 
 
-def make_lesson(solution: Any, name: str) -> Any:
-    """Return the lesson notebook generated from the `solution` notebook (not modified)."""
-    nb = copy.deepcopy(solution)
-    for index, cell in enumerate(nb.cells):
+def _clean(nb: Any) -> Any:
+    """Clear outputs, execution counts, timing and foreign notebook metadata (in place).
+
+    nbconvert's own preprocessors do the clearing: :class:`ClearOutputPreprocessor`
+    (outputs, counts) and :class:`ClearMetadataPreprocessor` (notebook metadata other
+    than ``kernelspec``, ``language_info`` and ours; cell timing keys).
+    """
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, ClearOutputPreprocessor
+
+    ClearOutputPreprocessor().preprocess(nb, {})
+    ClearMetadataPreprocessor(
+        clear_cell_metadata=False,
+        clear_notebook_metadata=True,
+        preserve_nb_metadata_mask=set(KEPT_NOTEBOOK_META),
+    ).preprocess(nb, {})
+    for cell in nb.cells:  # ClearMetadataPreprocessor keeps or drops cell metadata whole
         for key in TIMING_KEYS:
             cell.metadata.pop(key, None)
+    return nb
+
+
+def make_lesson(solution: Any, name: str) -> Any:
+    """Return the lesson notebook generated from the `solution` notebook (not modified)."""
+    nb = _clean(copy.deepcopy(solution))
+    for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
-            cell.pop("outputs", None)
-            cell.pop("execution_count", None)
             continue
-        cell.outputs = []
-        cell.execution_count = None
         try:
             new = strip_solutions(cell.source, whole_cell=_is_whole_cell_answer(cell))
         except GenerationError as exc:
             raise GenerationError(f"{name}: cell {index} (id {cell.get('id')}): {exc}") from None
         if new != cell.source and _parse(cell.source) is not None and _parse(new) is None:
-            raise GenerationError(f"{name}: cell {index} (id {cell.get('id')}): "
-                                  f"the placeholder code does not parse:\n{new}")
+            raise GenerationError(
+                f"{name}: cell {index} (id {cell.get('id')}): "
+                f"the placeholder code does not parse:\n{new}"
+            )
         cell.source = new
-    nb.metadata = nbformat.NotebookNode(
-        {k: copy.deepcopy(v) for k, v in solution.metadata.items() if k in KEPT_NOTEBOOK_META})
     nb.metadata[META_KEY] = nbformat.NotebookNode(
-        {"lesson": name, "exercises": exercise_ids(solution), "generated_hash": generated_hash(nb)})
+        {"lesson": name, "exercises": exercise_ids(solution), "generated_hash": generated_hash(nb)}
+    )
     return nb
 
 
@@ -423,27 +439,36 @@ def generate(solutions: Path, lessons: Path, force: bool = False, check: bool = 
     return status
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m wtcourse lessons [--force] [--check]``."""
-    import argparse
-    parser = argparse.ArgumentParser(prog="python -m wtcourse lessons",
-                                     description="Generate lessons/ from solutions/ "
-                                     "(answers replaced by placeholders).")
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
-
-
 def add_arguments(parser) -> None:
-    parser.add_argument("--solutions", type=Path, default=Path("solutions"),
-                        help="folder of solution notebooks (default: solutions)")
-    parser.add_argument("--lessons", type=Path, default=Path("lessons"),
-                        help="folder of generated lessons (default: lessons)")
-    parser.add_argument("--force", action="store_true",
-                        help="overwrite edited or executed lessons after backing each one up "
-                        "to <file>.bak-YYYYmmdd-HHMMSS")
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if any lesson is missing or out of date")
+    """Options of ``python -m wtcourse lessons``."""
+    parser.add_argument(
+        "--solutions",
+        type=Path,
+        default=None,
+        help="folder of solution notebooks (default: ROOT/solutions)",
+    )
+    parser.add_argument(
+        "--lessons",
+        type=Path,
+        default=None,
+        help="folder of generated lessons (default: ROOT/lessons)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite edited or executed lessons after backing each one up "
+        "to <file>.bak-YYYYmmdd-HHMMSS",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if any lesson is missing or out of date",
+    )
 
 
 def run(args) -> int:
-    return generate(args.solutions, args.lessons, force=args.force, check=args.check)
+    """Generate the lessons of the course at ``args.root`` (see :mod:`wtcourse.__main__`)."""
+    root = paths.course_root(getattr(args, "root", None))
+    solutions = args.solutions or paths.solutions_dir(root)
+    lessons = args.lessons or paths.lessons_dir(root)
+    return generate(solutions, lessons, force=args.force, check=args.check)
