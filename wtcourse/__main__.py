@@ -33,6 +33,7 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {
+    "lab": Command("wtcourse.lab", "start JupyterLab on lesson 00 and print its link"),
     "lessons": Command(
         "wtcourse.generate", "generate lessons/ from solutions/ (never overwrites a learner's work)"
     ),
