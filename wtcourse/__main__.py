@@ -76,25 +76,24 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     subparsers = {}
     for name, command in COMMANDS.items():
-        p = sub.add_parser(name, help=command.help, description=command.help)
-        _add_root(p, argparse.SUPPRESS)  # `--root` before or after the command name
-        subparsers[name] = p
+        subparsers[name] = sub.add_parser(name, help=command.help, description=command.help)
     return parser, subparsers
 
 
-def _command_in(argv: Sequence[str]) -> str | None:
-    """The command named in `argv` (skipping ``--root DIR``), if any."""
-    skip = False
-    for token in argv:
-        if skip:
-            skip = False
-        elif token == "--root":
-            skip = True
+def _command_in(argv: Sequence[str]) -> tuple[str | None, str | None]:
+    """The command named in `argv` and the ``--root DIR`` given before it, if any."""
+    root = None
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--root":
+            root = next(tokens, None)
+        elif token.startswith("--root="):
+            root = token.split("=", 1)[1]
         elif token in COMMANDS:
-            return token
+            return token, root
         elif not token.startswith("-"):
-            return None
-    return None
+            break
+    return None, root
 
 
 def _load(name: str):
@@ -119,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse `argv`, resolve the course root, run the command; return its exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser, subparsers = build_parser()
-    name = _command_in(argv)
+    name, root_before = _command_in(argv)
     module = None
     if name is not None:
         module, error = _load(name)
@@ -132,7 +131,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             sub.description = description
             sub.formatter_class = argparse.RawDescriptionHelpFormatter
         module.add_arguments(sub)
+        if "--root" not in sub._option_string_actions:  # `--root` also after the command
+            _add_root(sub, None)
     args = parser.parse_args(argv)
+    if getattr(args, "root", None) is None and root_before is not None:
+        args.root = Path(root_before)  # a subcommand's default must not hide it
     assert module is not None  # argparse exits when no command is given
     if COMMANDS[args.command].needs_root:
         try:
