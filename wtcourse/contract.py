@@ -62,6 +62,7 @@ __all__ = [
     "TITLE_RE",
     "WIDGET_MIME",
     "WRONG",
+    "agreement_problems",
     "cell_id",
     "check_calls",
     "check_name",
@@ -69,6 +70,7 @@ __all__ = [
     "exercise_ids",
     "exercise_lesson",
     "lesson_info",
+    "module_exercise_ids",
     "nav_cell_id",
     "parse_title_cell",
     "timing_line",
@@ -351,3 +353,75 @@ def check_reports(nb: Any) -> list[dict[str, Any]]:
             if CHECK_MIME in data:
                 reports.append(dict(data[CHECK_MIME]))
     return reports
+
+
+def module_exercise_ids(module: Any) -> dict[str, str]:
+    """``{check name: exercise id}`` of a check module, found through its ``__all__``.
+
+    Works for :class:`wtcourse.checking.Exercise` objects (attribute ``id``) and for the
+    older ``@exercise`` wrappers (attribute ``exercise_id``).
+    """
+    found: dict[str, str] = {}
+    for name in getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]:
+        obj = getattr(module, name, None)
+        exercise_id = getattr(obj, "id", None) or getattr(obj, "exercise_id", None)
+        if isinstance(exercise_id, str) and EXERCISE_ID_RE.match(exercise_id):
+            found[name] = exercise_id
+    return found
+
+
+def agreement_problems(solution: Any, lesson: Any, module: Any, name: str = "") -> list[str]:
+    """Where a lesson breaks the exercise contract (an empty list: nowhere).
+
+    For a solution notebook, its generated lesson and its check module: the exercise
+    headings, the check module's exercises (name ``eN_k`` and id ``N.k``), the check cells
+    and the stored :data:`CHECK_MIME` reports name the same exercises in the same order;
+    every stored report is "correct"; the lesson has the same headings and check cells and
+    no outputs.
+    """
+    where = f"{name}: " if name else ""
+    problems: list[str] = []
+    headings = exercise_ids(solution)
+    number = None
+    if name and NOTEBOOK_NAME_RE.match(name + ".ipynb"):
+        number = int(name[:2])
+    for ex in headings:
+        if not EXERCISE_ID_RE.match(ex):
+            problems.append(f"{where}exercise heading {ex!r} is not of the form N.k")
+        elif number is not None and exercise_lesson(ex) != number:
+            problems.append(f"{where}exercise {ex} is in lesson {number}")
+    valid = [ex for ex in headings if EXERCISE_ID_RE.match(ex)]
+    expected = [check_name(ex) for ex in valid]
+    in_module = module_exercise_ids(module)
+    for check, ex in in_module.items():
+        if check_name(ex) != check:
+            problems.append(f"{where}check {check} has exercise id {ex} (expected {check_name(ex)})")
+    if sorted(in_module.values(), key=_id_key) != sorted(valid, key=_id_key):
+        problems.append(
+            f"{where}headings {valid} but the check module has {sorted(in_module.values(), key=_id_key)}"
+        )
+    calls = check_calls(solution)
+    if calls != expected:
+        problems.append(f"{where}check cells call {calls}, the headings need {expected}")
+    reports = check_reports(solution)
+    stored = [r.get("exercise") for r in reports]
+    if stored != valid:
+        problems.append(f"{where}stored check reports {stored}, the headings need {valid}")
+    for r in reports:
+        if r.get("status") != CORRECT:
+            problems.append(
+                f"{where}exercise {r.get('exercise')} is stored as {r.get('status')!r}: "
+                f"{r.get('message')}"
+            )
+    if exercise_ids(lesson) != headings:
+        problems.append(f"{where}the lesson's headings {exercise_ids(lesson)} differ: make lessons")
+    if check_calls(lesson) != calls:
+        problems.append(f"{where}the lesson's check cells {check_calls(lesson)} differ: make lessons")
+    for i, cell in enumerate(_cells(lesson)):
+        if cell.get("cell_type") == "code" and (cell.get("outputs") or cell.get("execution_count")):
+            problems.append(f"{where}lesson cell {i + 1} has outputs or an execution count")
+    return problems
+
+
+def _id_key(exercise_id: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in exercise_id.split("."))
