@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 from . import paths
@@ -39,7 +40,8 @@ def slugify(title: str, max_words: int = 6) -> str:
     >>> slugify("Momentum on the batch bowl!")
     'momentum-on-the-batch-bowl'
     """
-    words = re.findall(r"[a-z0-9]+", title.lower())
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
     if not words:
         raise ValueError(f"the title {title!r} has no letters or digits to name the file after")
     return "-".join(words[:max_words])
