@@ -62,7 +62,7 @@ def _add_root(parser: argparse.ArgumentParser, default: object) -> None:
         "--root",
         type=Path,
         default=default,
-        help="the course folder (with solutions/ and lessons/); default: the current folder "
+        help="the course folder (the one with solutions/); default: the current folder "
         "or the nearest parent that is one",
     )
 

@@ -391,13 +391,21 @@ def backup(path: Path) -> Path:
     return target
 
 
+def shown(path: Path) -> str:
+    """`path` relative to the current folder when it lies inside it (shorter messages)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def generate(solutions: Path, lessons: Path, force: bool = False, check: bool = False,
              out=None, err=None) -> int:
     """Generate every lesson; return the exit status (0 ok, 1 refused/differs, 2 errors)."""
     out, err = out or sys.stdout, err or sys.stderr
     files = sorted(solutions.glob("*.ipynb"))
     if not files:
-        print(f"no solution notebooks in {solutions}/", file=err)
+        print(f"no solution notebooks in {shown(solutions)}/", file=err)
         return 1
     plans = []
     status = 0
@@ -406,7 +414,7 @@ def generate(solutions: Path, lessons: Path, force: bool = False, check: bool = 
             nb = nbformat.read(sol, as_version=4)
             lesson = make_lesson(nb, sol.stem)
         except Exception as exc:
-            print(f"error: {sol}: {exc}", file=err)
+            print(f"error: {shown(sol)}: {exc}", file=err)
             status = 2
             continue
         target = lessons / sol.name
@@ -415,14 +423,14 @@ def generate(solutions: Path, lessons: Path, force: bool = False, check: bool = 
     if check:
         stale = [t for t, _, _, v in plans if v.action != "unchanged"]
         for t in stale:
-            print(f"out of date: {t} (run `python -m wtcourse lessons`)", file=err)
+            print(f"out of date: {shown(t)} (run `python -m wtcourse lessons`)", file=err)
         if not stale and status == 0:
             print(f"{len(plans)} lessons up to date", file=out)
         return max(status, 1 if stale else 0)
     refused = [(t, v) for t, _, _, v in plans if v.action == "refuse"]
     if refused and not force:
         for t, v in refused:
-            print(f"refusing to overwrite {t}: {v.reason}.", file=err)
+            print(f"refusing to overwrite {shown(t)}: {v.reason}.", file=err)
         print("Nothing was written. Save your own work under another name, or re-run with "
               "`python -m wtcourse lessons --force`, which first copies each of these files "
               "to <file>.bak-YYYYmmdd-HHMMSS.", file=err)
@@ -433,9 +441,9 @@ def generate(solutions: Path, lessons: Path, force: bool = False, check: bool = 
             continue
         if verdict.action == "refuse":
             saved = backup(target)
-            print(f"backed up {target} to {saved}", file=out)
+            print(f"backed up {shown(target)} to {shown(saved)}", file=out)
         atomic_write(target, text)
-        print(f"{'wrote' if verdict.action == 'create' else 'updated'} {target}", file=out)
+        print(f"{'wrote' if verdict.action == 'create' else 'updated'} {shown(target)}", file=out)
     return status
 
 

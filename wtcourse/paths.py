@@ -1,7 +1,8 @@
 """Where the course is: the course root and the folders every tool reads and writes.
 
-The course root is a folder that holds ``solutions/`` and ``lessons/``. Every
-course command finds it the same way (:func:`course_root`):
+The course root is a folder that holds ``solutions/`` (and ``lessons/``, which
+``python -m wtcourse lessons`` creates when it is missing). Every course command
+finds it the same way (:func:`course_root`):
 
 1. ``--root DIR`` when given (it must be a course root);
 2. else the current folder or the nearest parent folder that is one;
@@ -27,13 +28,12 @@ __all__ = [
 
 
 class CourseRootError(FileNotFoundError):
-    """No course root (a folder with ``solutions/`` and ``lessons/``) could be found."""
+    """No course root (a folder with ``solutions/``) could be found."""
 
 
 def is_course_root(path: str | os.PathLike[str]) -> bool:
-    """True if `path` is a folder with ``solutions/`` and ``lessons/`` subfolders."""
-    p = Path(path)
-    return (p / "solutions").is_dir() and (p / "lessons").is_dir()
+    """True if `path` is a folder with a ``solutions/`` subfolder (the source of truth)."""
+    return (Path(path) / "solutions").is_dir()
 
 
 def course_root(
@@ -44,7 +44,7 @@ def course_root(
     Parameters
     ----------
     root : path, optional
-        An explicit root (``--root``); it must contain ``solutions/`` and ``lessons/``.
+        An explicit root (``--root``); it must contain ``solutions/``.
     start : path, optional
         Where the upward search starts (default: the current folder).
     """
@@ -52,8 +52,7 @@ def course_root(
         path = Path(root).expanduser().resolve()
         if not is_course_root(path):
             raise CourseRootError(
-                f"--root {root}: not a course folder (expected {path}/solutions/ and "
-                f"{path}/lessons/)"
+                f"--root {root}: not a course folder (expected {path}/solutions/)"
             )
         return path
     here = Path(start if start is not None else Path.cwd()).resolve()
@@ -64,7 +63,7 @@ def course_root(
     if is_course_root(checkout):
         return checkout
     raise CourseRootError(
-        f"no course folder (one with solutions/ and lessons/) at or above {here}; "
+        f"no course folder (one with solutions/) at or above {here}; "
         "run the command inside the course folder or pass --root DIR"
     )
 
