@@ -36,7 +36,9 @@ lab: $(STAMP)
 
 ## make test: ruff and mypy first (fast), then unit, property and doc tests of gridlib and the tools, and nbval over every notebook
 test: $(STAMP) lint
-	$(BIN)/python -m pytest
+	@$(BIN)/python -m pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests (exit status 5): failing"; fi; \
+	exit $$status
 
 ## make lint: ruff (lint + format check) on the Python sources, mypy on gridlib
 lint: $(STAMP)
