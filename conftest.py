@@ -1,4 +1,5 @@
 """Shared pytest set-up: numpy and gridlib in every doctest's namespace."""
+
 import numpy as np
 import pytest
 

@@ -14,7 +14,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def wtcourse(*args, cwd=None):
     return subprocess.run(
-        [sys.executable, "-m", "wtcourse", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "wtcourse", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -24,8 +28,20 @@ def test_help_lists_every_command_and_imports_no_notebook_machinery():
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in ('nbformat', 'nbclient', 'nbconvert') if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    for name in ("lessons", "solutions", "grade", "html", "progress", "key", "lesson", "map", "lab"):
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    for name in (
+        "lessons",
+        "solutions",
+        "grade",
+        "html",
+        "progress",
+        "key",
+        "lesson",
+        "map",
+        "lab",
+    ):
         assert f"    {name} " in out, name
     assert out.strip().endswith("[]")
 
@@ -81,7 +97,9 @@ def test_root_option_before_or_after_the_command(tmp_path, where, capsys):
     status, _, err = main(args, capsys)
     assert status == 2
     assert f"--root {tmp_path}: not a course folder" in err
-    status, out, _ = main(args[:-1] + [str(ROOT)] if where == "after" else ["--root", str(ROOT), *args[2:]], capsys)
+    status, out, _ = main(
+        args[:-1] + [str(ROOT)] if where == "after" else ["--root", str(ROOT), *args[2:]], capsys
+    )
     assert status == 0 and "lessons up to date" in out
 
 
@@ -100,7 +118,10 @@ def test_timeout_is_validated_before_any_work(bad, tmp_path, capsys):
     sentinel = tmp_path / "x.ipynb"  # would be read (and fail differently) if work started
     status, out, err = main(["solutions", "--timeout", bad, str(sentinel)], capsys)
     assert status == 2
-    assert "expected a positive number of seconds" in err and "x.ipynb" not in out + err.split("error:")[-1]
+    assert (
+        "expected a positive number of seconds" in err
+        and "x.ipynb" not in out + err.split("error:")[-1]
+    )
 
 
 def test_fractional_timeout_is_accepted():

@@ -77,8 +77,16 @@ def test_title_cell_parses_into_lesson_info():
         ("# 06 · ", "## 06 · ", "first line of the title cell"),
         (" · Execution budget: under 40 s", "", "line after the title"),
         ("Execution budget: under 40 s", "Runs in under 40 s", "line after the title"),
-        ("**Questions**\n- Why does momentum help\n  in a narrow valley?\n\n", "", "no \\*\\*Questions"),
-        ("**Objectives**\n", "**Objectives**\n\n", "at least one `- ` bullet under \\*\\*Objectives"),
+        (
+            "**Questions**\n- Why does momentum help\n  in a narrow valley?\n\n",
+            "",
+            "no \\*\\*Questions",
+        ),
+        (
+            "**Objectives**\n",
+            "**Objectives**\n\n",
+            "at least one `- ` bullet under \\*\\*Objectives",
+        ),
         ("- Run heavy-ball descent.", "Run heavy-ball descent.", "bullet under \\*\\*Objectives"),
         ("plain descent.\n", "plain descent.\n\nExecution budget: 40 s.\n", "unexpected line"),
     ],
@@ -106,6 +114,7 @@ def test_check_name_and_cell_id_rules():
 
 # ------------------------------------------------- the agreement test can fail
 
+
 @pytest.fixture
 def lesson01():
     name = "01-loss-hypersurfaces"
@@ -123,36 +132,51 @@ def _first(nb, pred):
 def test_agreement_catches_a_wrong_stored_report(lesson01):
     name, solution, lesson, module = lesson01
     solution = copy.deepcopy(solution)
-    cell = _first(solution, lambda c: any(contract.CHECK_MIME in o.get("data", {}) for o in c.get("outputs", [])))
+    cell = _first(
+        solution,
+        lambda c: any(contract.CHECK_MIME in o.get("data", {}) for o in c.get("outputs", [])),
+    )
     report = next(o for o in cell["outputs"] if contract.CHECK_MIME in o.get("data", {}))
     report["data"][contract.CHECK_MIME]["status"] = contract.WRONG
-    assert any("stored as 'wrong'" in p for p in contract.agreement_problems(solution, lesson, module, name))
+    assert any(
+        "stored as 'wrong'" in p
+        for p in contract.agreement_problems(solution, lesson, module, name)
+    )
 
 
 def test_agreement_catches_a_renamed_heading_and_a_missing_check(lesson01):
     name, solution, lesson, module = lesson01
     renamed = copy.deepcopy(solution)
-    cell = _first(renamed, lambda c: c["cell_type"] == "markdown" and "### Exercise 1.2" in "".join(c["source"]))
+    cell = _first(
+        renamed,
+        lambda c: c["cell_type"] == "markdown" and "### Exercise 1.2" in "".join(c["source"]),
+    )
     cell["source"] = "".join(cell["source"]).replace("### Exercise 1.2", "### Exercise 1.9")
     problems = contract.agreement_problems(renamed, lesson, module, name)
     assert any("check module has" in p for p in problems)
     assert any("check cells call" in p for p in problems)
     fewer = types.SimpleNamespace(**{k: getattr(module, k) for k in module.__all__ if k != "e1_3"})
     fewer.__all__ = [k for k in module.__all__ if k != "e1_3"]
-    assert any("check module has" in p for p in contract.agreement_problems(solution, lesson, fewer, name))
+    assert any(
+        "check module has" in p for p in contract.agreement_problems(solution, lesson, fewer, name)
+    )
 
 
 def test_agreement_catches_lesson_outputs(lesson01):
     name, solution, lesson, module = lesson01
     lesson = copy.deepcopy(lesson)
     _first(lesson, lambda c: c["cell_type"] == "code")["execution_count"] = 1
-    assert any("has outputs" in p for p in contract.agreement_problems(solution, lesson, module, name))
+    assert any(
+        "has outputs" in p for p in contract.agreement_problems(solution, lesson, module, name)
+    )
 
 
 def test_module_exercise_ids_reads_old_and_new_checks():
     from wtcourse.checking import Exercise
 
-    new = types.SimpleNamespace(e3_1=Exercise("3.1", "new"), progress=print, __all__=["e3_1", "progress"])
+    new = types.SimpleNamespace(
+        e3_1=Exercise("3.1", "new"), progress=print, __all__=["e3_1", "progress"]
+    )
     old = types.SimpleNamespace(e3_2=types.SimpleNamespace(exercise_id="3.2"), __all__=["e3_2"])
     assert contract.module_exercise_ids(new) == {"e3_1": "3.1"}
     assert contract.module_exercise_ids(old) == {"e3_2": "3.2"}

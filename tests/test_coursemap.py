@@ -55,11 +55,16 @@ def test_write_is_idempotent_and_keeps_the_rest_of_the_readme(course):
 
 
 def test_nav_cells_link_previous_and_next(course):
-    cells = [nbformat.read(solution(course, n), as_version=4).cells[-1] for n in
-             ("00-start-here", "01-first-steps", "02-second-steps")]
+    cells = [
+        nbformat.read(solution(course, n), as_version=4).cells[-1]
+        for n in ("00-start-here", "01-first-steps", "02-second-steps")
+    ]
     assert [c.id for c in cells] == ["c00-nav", "c01-nav", "c02-nav"]
     assert cells[0].source == NAV_MARK + "\n**Next:** [01 · First steps](01-first-steps.ipynb)"
-    assert "**Previous:** [00 · Start here](00-start-here.ipynb) · **Next:** [02 · Second steps]" in cells[1].source
+    assert (
+        "**Previous:** [00 · Start here](00-start-here.ipynb) · **Next:** [02 · Second steps]"
+        in cells[1].source
+    )
     assert "**This is the last lesson.** The course map is in [00 · Start here]" in cells[2].source
 
 
@@ -69,7 +74,11 @@ def test_a_changed_title_is_caught_everywhere(course):
 
     edit(solution(course, "01-first-steps"), retitle)
     where = sorted({p.where for p in coursemap.check(course)})
-    assert where == ["README.md", "solutions/00-start-here.ipynb", "solutions/02-second-steps.ipynb"]
+    assert where == [
+        "README.md",
+        "solutions/00-start-here.ipynb",
+        "solutions/02-second-steps.ipynb",
+    ]
     coursemap.write(course)
     assert coursemap.check(course) == []
 
@@ -82,13 +91,19 @@ def test_a_new_lesson_is_caught_until_the_map_is_written(course):
     assert any("03-third-steps" in m and "no previous/next cell" in m for m in messages)
     changed = coursemap.write(course)
     assert {p.name for p in changed} == {
-        "README.md", "00-start-here.ipynb", "02-second-steps.ipynb", "03-third-steps.ipynb"
+        "README.md",
+        "00-start-here.ipynb",
+        "02-second-steps.ipynb",
+        "03-third-steps.ipynb",
     }
     assert coursemap.check(course) == []
 
 
 def test_a_moved_or_missing_nav_cell_is_caught(course):
-    edit(solution(course, "01-first-steps"), lambda nb: nb.cells.insert(len(nb.cells), nbformat.v4.new_markdown_cell("x")))
+    edit(
+        solution(course, "01-first-steps"),
+        lambda nb: nb.cells.insert(len(nb.cells), nbformat.v4.new_markdown_cell("x")),
+    )
     edit(solution(course, "02-second-steps"), lambda nb: nb.cells.pop())
     messages = [str(p) for p in coursemap.check(course)]
     assert any("01-first-steps" in m and "not the last cell" in m for m in messages)
@@ -99,15 +114,21 @@ def test_lesson_00_hand_table_is_replaced_once(course):
     def old_table(nb):
         map_cell = next(c for c in nb.cells if MAP_BEGIN in c.source)
         nb.cells.remove(map_cell)
-        nb.cells.insert(1, nbformat.v4.new_markdown_cell(
-            "## How the course works\n\n| lesson | topic |\n|---|---|\n| 00 | Start here |\n\nMore text."))
+        nb.cells.insert(
+            1,
+            nbformat.v4.new_markdown_cell(
+                "## How the course works\n\n| lesson | topic |\n|---|---|\n| 00 | Start here |\n\nMore text."
+            ),
+        )
 
     edit(solution(course, "00-start-here"), old_table)
     assert any("no course-map cell" in str(p) for p in coursemap.check(course))
     coursemap.write(course)
     cell = nbformat.read(solution(course, "00-start-here"), as_version=4).cells[1]
     assert cell.source.startswith("## How the course works\n\n" + MAP_BEGIN)
-    assert cell.source.endswith(MAP_END + "\n\nMore text.") and "| lesson | topic |" not in cell.source
+    assert (
+        cell.source.endswith(MAP_END + "\n\nMore text.") and "| lesson | topic |" not in cell.source
+    )
     assert coursemap.check(course) == []
 
 
@@ -121,11 +142,17 @@ def test_the_site_index_is_checked_when_built(course):
     )
     (site / "index.html").write_text(f"<ol>{items}</ol>")
     assert coursemap.check(course, site=site) == []
-    (site / "index.html").write_text(f'<ol>{items}<li><a href="07-gone.html">07 · Gone</a></li></ol>')
-    assert [p.message for p in coursemap.check(course, site=site)] == ["links 07-gone.html, not a lesson (make html)"]
+    (site / "index.html").write_text(
+        f'<ol>{items}<li><a href="07-gone.html">07 · Gone</a></li></ol>'
+    )
+    assert [p.message for p in coursemap.check(course, site=site)] == [
+        "links 07-gone.html, not a lesson (make html)"
+    ]
     scaffold(course, "03", "Third steps")
     coursemap.write(course)
-    assert any("03-third-steps: page link missing" in p.message for p in coursemap.check(course, site=site))
+    assert any(
+        "03-third-steps: page link missing" in p.message for p in coursemap.check(course, site=site)
+    )
 
 
 def test_readme_without_markers_is_refused(course):

@@ -20,7 +20,9 @@ import pytest
 from wtcourse.lab import free_port, lab_url
 
 ROOT = Path(__file__).resolve().parents[1]
-URL_RE = re.compile(r"^    (http://127\.0\.0\.1:(\d+)/lab/tree/lessons/00-start-here\.ipynb\?token=(\w+))$")
+URL_RE = re.compile(
+    r"^    (http://127\.0\.0\.1:(\d+)/lab/tree/lessons/00-start-here\.ipynb\?token=(\w+))$"
+)
 
 
 @pytest.fixture
@@ -70,9 +72,15 @@ def test_make_lab_link_opens_lesson_00(lab):
     with urllib.request.urlopen(url, timeout=60) as response:
         assert response.status == 200
         page = response.read().decode()
-    config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S).group(1))
+    config = json.loads(
+        re.search(
+            r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S
+        ).group(1)
+    )
     assert config["treePath"] == "lessons/00-start-here.ipynb"
-    api = f"http://127.0.0.1:{port}/api/contents/lessons/00-start-here.ipynb?content=0&token={token}"
+    api = (
+        f"http://127.0.0.1:{port}/api/contents/lessons/00-start-here.ipynb?content=0&token={token}"
+    )
     with urllib.request.urlopen(api, timeout=60) as response:
         assert json.loads(response.read())["type"] == "notebook"
     listing = f"http://127.0.0.1:{port}/api/contents?token={token}"
@@ -100,6 +108,8 @@ def test_sigterm_stops_the_server_too(lab):
 
 
 def test_lab_url_and_free_port():
-    assert lab_url(8888, "t") == "http://127.0.0.1:8888/lab/tree/lessons/00-start-here.ipynb?token=t"
+    assert (
+        lab_url(8888, "t") == "http://127.0.0.1:8888/lab/tree/lessons/00-start-here.ipynb?token=t"
+    )
     port = free_port(0)
     assert 0 < port < 65536

@@ -1,4 +1,5 @@
 """pyproject.toml and environment.yml list the same packages with the same ranges."""
+
 import re
 import sys
 from pathlib import Path
@@ -58,14 +59,19 @@ def test_plotly_is_pinned_exactly():
 
 def test_every_range_has_lower_and_upper_bound():
     for name, spec in pyproject_requirements().items():
-        assert spec.startswith("==") or (">=" in spec and "<" in spec.replace("<=", "<")), (name, spec)
+        assert spec.startswith("==") or (">=" in spec and "<" in spec.replace("<=", "<")), (
+            name,
+            spec,
+        )
 
 
 def test_importing_gridlib_does_not_import_notebook_machinery():
     import subprocess
 
     code = "import sys, gridlib; print(sorted(m for m in ('nbformat', 'nbclient', 'nbconvert') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -98,7 +104,10 @@ def test_lowest_constraints_pin_every_declared_lower_bound():
     import subprocess
 
     out = subprocess.run(
-        [sys.executable, str(ROOT / ".ci" / "lowest.py")], capture_output=True, text=True, check=True
+        [sys.executable, str(ROOT / ".ci" / "lowest.py")],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     pins = dict(line.split("==") for line in out)
     for name, spec in pyproject_requirements().items():
@@ -109,7 +118,18 @@ def test_lowest_constraints_pin_every_declared_lower_bound():
 
 def test_makefile_keeps_the_documented_targets():
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("lab", "test", "lessons", "solutions", "grade", "html", "bench", "progress",
-                   "lesson", "map", "test-lowest"):
+    for target in (
+        "lab",
+        "test",
+        "lessons",
+        "solutions",
+        "grade",
+        "html",
+        "bench",
+        "progress",
+        "lesson",
+        "map",
+        "test-lowest",
+    ):
         assert re.search(rf"^{re.escape(target)}:", makefile, re.M), target
     assert "\n\t$(BIN)/ruff check" in makefile and "\n\t$(BIN)/mypy" in makefile

@@ -120,7 +120,13 @@ def test_the_check_module_holds_no_plain_key(tmp_path):
 
 @pytest.mark.parametrize(
     "number, title, match",
-    [("100", "x", "0-99"), ("six", "x", "0-99"), ("-1", "x", "0-99"), ("6", "  ", "empty"), ("6", "!!", "no letters")],
+    [
+        ("100", "x", "0-99"),
+        ("six", "x", "0-99"),
+        ("-1", "x", "0-99"),
+        ("6", "  ", "empty"),
+        ("6", "!!", "no letters"),
+    ],
 )
 def test_bad_arguments(tmp_path, number, title, match):
     with pytest.raises(ValueError, match=match):

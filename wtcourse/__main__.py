@@ -109,7 +109,9 @@ def _load(name: str):
             f"(its module {command.module} is missing)"
         )
     module = importlib.import_module(command.module)
-    if not (callable(getattr(module, "add_arguments", None)) and callable(getattr(module, "run", None))):
+    if not (
+        callable(getattr(module, "add_arguments", None)) and callable(getattr(module, "run", None))
+    ):
         return None, f"{command.module} does not define add_arguments(parser) and run(args)"
     return module, None
 

@@ -362,7 +362,9 @@ def module_exercise_ids(module: Any) -> dict[str, str]:
     older ``@exercise`` wrappers (attribute ``exercise_id``).
     """
     found: dict[str, str] = {}
-    for name in getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]:
+    for name in getattr(module, "__all__", None) or [
+        n for n in vars(module) if not n.startswith("_")
+    ]:
         obj = getattr(module, name, None)
         exercise_id = getattr(obj, "id", None) or getattr(obj, "exercise_id", None)
         if isinstance(exercise_id, str) and EXERCISE_ID_RE.match(exercise_id):
@@ -395,7 +397,9 @@ def agreement_problems(solution: Any, lesson: Any, module: Any, name: str = "") 
     in_module = module_exercise_ids(module)
     for check, ex in in_module.items():
         if check_name(ex) != check:
-            problems.append(f"{where}check {check} has exercise id {ex} (expected {check_name(ex)})")
+            problems.append(
+                f"{where}check {check} has exercise id {ex} (expected {check_name(ex)})"
+            )
     if sorted(in_module.values(), key=_id_key) != sorted(valid, key=_id_key):
         problems.append(
             f"{where}headings {valid} but the check module has {sorted(in_module.values(), key=_id_key)}"
@@ -416,7 +420,9 @@ def agreement_problems(solution: Any, lesson: Any, module: Any, name: str = "") 
     if exercise_ids(lesson) != headings:
         problems.append(f"{where}the lesson's headings {exercise_ids(lesson)} differ: make lessons")
     if check_calls(lesson) != calls:
-        problems.append(f"{where}the lesson's check cells {check_calls(lesson)} differ: make lessons")
+        problems.append(
+            f"{where}the lesson's check cells {check_calls(lesson)} differ: make lessons"
+        )
     for i, cell in enumerate(_cells(lesson)):
         if cell.get("cell_type") == "code" and (cell.get("outputs") or cell.get("execution_count")):
             problems.append(f"{where}lesson cell {i + 1} has outputs or an execution count")

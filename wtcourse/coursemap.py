@@ -172,7 +172,9 @@ def check(root: Path, site: Path | None = None) -> list[Problem]:
     if readme.is_file():
         block = _block_in(readme.read_text(encoding="utf-8"))
         if block is None:
-            problems.append(Problem("README.md", f"no lesson table between {MAP_BEGIN} and {MAP_END}"))
+            problems.append(
+                Problem("README.md", f"no lesson table between {MAP_BEGIN} and {MAP_END}")
+            )
         elif block != readme_block(infos):
             problems.append(Problem("README.md", "the lesson table differs from solutions/"))
     else:
@@ -189,7 +191,9 @@ def check(root: Path, site: Path | None = None) -> list[Problem]:
                 problems.append(Problem(where, "the course map differs from solutions/"))
         cell = _nav_cell(nb, info.number)
         if cell is None:
-            problems.append(Problem(where, f"no previous/next cell (id {nav_cell_id(info.number)})"))
+            problems.append(
+                Problem(where, f"no previous/next cell (id {nav_cell_id(info.number)})")
+            )
         elif cell.source != nav_source(infos, index):
             problems.append(Problem(where, "the previous/next links differ from solutions/"))
         elif nb.cells[-1] is not cell:
@@ -313,7 +317,10 @@ def run(args) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
-        print("the course map disagrees with solutions/: run `make map` (then `make lessons`)", file=sys.stderr)
+        print(
+            "the course map disagrees with solutions/: run `make map` (then `make lessons`)",
+            file=sys.stderr,
+        )
         return 1
     print(f"course map: {len(lesson_map(root))} lessons, README, lesson 00 and links agree")
     return 0

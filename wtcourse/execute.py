@@ -286,5 +286,7 @@ def run(args) -> int:
         return 1
     status = 0
     for path in files:
-        status = max(status, execute_notebook(path, args.timeout, int(args.budget * 1e6), root=root))
+        status = max(
+            status, execute_notebook(path, args.timeout, int(args.budget * 1e6), root=root)
+        )
     return status

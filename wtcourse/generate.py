@@ -100,6 +100,7 @@ class GenerationError(ValueError):
 # placeholders
 # --------------------------------------------------------------------------
 
+
 def _assigned_names(tree: ast.Module) -> list[str]:
     """Names a module-level block binds, in order of first appearance."""
     names: list[str] = []
@@ -150,8 +151,11 @@ def _function_stub(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str
     """Decorators, signature and docstring of `node`, then ``return ...``."""
     first = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
     body0 = node.body[0]
-    has_doc = (isinstance(body0, ast.Expr) and isinstance(body0.value, ast.Constant)
-               and isinstance(body0.value.value, str))
+    has_doc = (
+        isinstance(body0, ast.Expr)
+        and isinstance(body0.value, ast.Constant)
+        and isinstance(body0.value.value, str)
+    )
     last = body0.end_lineno if has_doc else body0.lineno - 1
     head = lines[first:last]
     if not has_doc and body0.lineno == node.lineno:  # one-line `def f(): return x`
@@ -172,6 +176,7 @@ def _ipython_to_python(code: str) -> str:
     if not re.search(r"^\s*[%!]|\?\s*$", code, re.MULTILINE):
         return code
     from IPython.core.inputtransformer2 import TransformerManager
+
     return TransformerManager().transform_cell(code)
 
 
@@ -268,6 +273,7 @@ def strip_solutions(source: str, whole_cell: bool = False) -> str:
 # notebooks
 # --------------------------------------------------------------------------
 
+
 def generated_hash(nb: Any) -> str:
     """SHA-256 of the cells' types and sources (what the learner edits)."""
     payload = json.dumps([[c.cell_type, c.source] for c in nb.cells], ensure_ascii=False)
@@ -345,8 +351,10 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 def _has_run(nb: Any) -> bool:
-    return any(c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)
-               for c in nb.cells)
+    return any(
+        c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)
+        for c in nb.cells
+    )
 
 
 @dataclass
@@ -399,8 +407,9 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-def generate(solutions: Path, lessons: Path, force: bool = False, check: bool = False,
-             out=None, err=None) -> int:
+def generate(
+    solutions: Path, lessons: Path, force: bool = False, check: bool = False, out=None, err=None
+) -> int:
     """Generate every lesson; return the exit status (0 ok, 1 refused/differs, 2 errors)."""
     out, err = out or sys.stdout, err or sys.stderr
     files = sorted(solutions.glob("*.ipynb"))
@@ -431,9 +440,12 @@ def generate(solutions: Path, lessons: Path, force: bool = False, check: bool = 
     if refused and not force:
         for t, v in refused:
             print(f"refusing to overwrite {shown(t)}: {v.reason}.", file=err)
-        print("Nothing was written. Save your own work under another name, or re-run with "
-              "`python -m wtcourse lessons --force`, which first copies each of these files "
-              "to <file>.bak-YYYYmmdd-HHMMSS.", file=err)
+        print(
+            "Nothing was written. Save your own work under another name, or re-run with "
+            "`python -m wtcourse lessons --force`, which first copies each of these files "
+            "to <file>.bak-YYYYmmdd-HHMMSS.",
+            file=err,
+        )
         return 1
     lessons.mkdir(parents=True, exist_ok=True)
     for target, _, text, verdict in plans:

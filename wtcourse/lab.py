@@ -117,7 +117,9 @@ def run(args) -> int:
     """Start JupyterLab, wait until it answers, print the link last; stop on Ctrl-C."""
     root = paths.course_root(getattr(args, "root", None))
     if not (root / START_NOTEBOOK).is_file():
-        print(f"error: {root / START_NOTEBOOK} is missing: run `make lessons` first", file=sys.stderr)
+        print(
+            f"error: {root / START_NOTEBOOK} is missing: run `make lessons` first", file=sys.stderr
+        )
         return 1
     port = free_port(args.port)
     token = secrets.token_hex(24)
