@@ -190,6 +190,9 @@ def make_client(
         startup_timeout=120,
         resources={"metadata": {"path": str(cwd)}},
         on_cell_start=tracker,
+        # The kernel's start-up log (e.g. "running over TCP without encryption": it listens on
+        # 127.0.0.1 only) is noise here; errors still show, and cell output is unaffected.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     return client, tracker
 
