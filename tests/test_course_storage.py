@@ -99,7 +99,7 @@ def test_over_budget_is_reported(solution, capsys):
 
 # --------------------------------------------------- stable bytes (issue 17)
 
-JITTER_CELL = """import base64, os, uuid
+JITTER_CELL = """import base64, os, time, uuid
 import numpy as np
 from IPython.display import display
 # Different in every run, like the last-bit differences of a BLAS or SIMD reduction:
@@ -110,7 +110,10 @@ fig = {"data": [{"type": "scatter", "x": list(range(11)), "y": y.tolist()},
        "layout": {"title": {"text": "jitter"}}}
 display({"application/vnd.plotly.v1+json": fig, "text/plain": "figure"}, raw=True)
 display({"application/vnd.jupyter.widget-view+json": {"model_id": uuid.uuid4().hex,
-         "version_major": 2, "version_minor": 0}, "text/plain": "a widget"}, raw=True)"""
+         "version_major": 2, "version_minor": 0}, "text/plain": "a widget"}, raw=True)
+print("first", flush=True)  # two stream messages, however the kernel's timing falls
+time.sleep(0.2)
+print("second", flush=True)"""
 
 
 def test_round_figure_plain_and_typed_arrays():
@@ -146,3 +149,4 @@ def test_executing_twice_stores_identical_bytes(tmp_path):
     fig = outputs[0].data["application/vnd.plotly.v1+json"]
     assert fig["data"][0]["y"][:2] == [0.123456, 0.223456]
     assert outputs[1].data["application/vnd.jupyter.widget-view+json"]["model_id"] == f"{cell.id}-1"
+    assert len(outputs) == 3 and outputs[2].text == "first\nsecond\n"

@@ -12,6 +12,7 @@ atomically (temporary file + rename) with:
 
 * outputs and execution counts kept;
 * no widget state (``store_widget_state=False``) and no timing metadata;
+* consecutive stream outputs merged (how printing is split into messages is timing);
 * figure JSON floats rounded to :data:`~wtcourse.contract.FIGURE_DIGITS` significant
   digits (also inside plotly's base64 ``bdata`` arrays), and widget-view model ids
   replaced by ids derived from the cell id, so that running the same notebook twice
@@ -130,7 +131,14 @@ def round_figure(value: Any, digits: int = FIGURE_DIGITS) -> Any:
 
 
 def clean_for_storage(nb: Any) -> Any:
-    """Make `nb` (in place) what is stored: no widget state, no timing, stable figure bytes."""
+    """Make `nb` (in place) what is stored: no widget state, no timing, stable bytes.
+
+    Consecutive stream outputs are merged (nbconvert's CoalesceStreamsPreprocessor): how a
+    cell's printing is split into messages depends on timing, not on what it printed.
+    """
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
+
+    CoalesceStreamsPreprocessor().preprocess(nb, {})
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         for key in TIMING_KEYS:
