@@ -258,7 +258,9 @@ def scaffold(root: Path, number: int | str, title: str, out=None) -> list[Path]:
     except BaseException:
         solution.unlink()
         raise
-    print(f"wrote {solution}\nwrote {checks}", file=out)
+    from .generate import shown
+
+    print(f"wrote {shown(solution)}\nwrote {shown(checks)}", file=out)
     return [solution, checks]
 
 
