@@ -115,7 +115,7 @@ def read_lesson(path: Path) -> LessonProgress:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:MESSAGE_WIDTH]
         return LessonProgress(name, "unreadable", error=reason)
-    ids = set()
+    ids: set[str] = set()
     for cell in cells:
         if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
             ids.update(m.group("id") for m in EXERCISE_RE.finditer(_text(cell.get("source"))))
