@@ -48,7 +48,7 @@ lint: $(STAMP)
 
 ## make test-lowest: the same tests in .venv-lowest, with every dependency at its lowest declared version
 $(LOWEST)/.installed: pyproject.toml .ci/lowest.py
-	@echo "Building $(LOWEST)/ with the lowest declared versions (numpy 1.26, scipy 1.11, ...):"
+	@echo "Building $(LOWEST)/ with the lowest declared versions (numpy 1.26, scipy 1.15, ...):"
 	@echo "a few minutes; progress goes to $(LOWEST)/install.log."
 	@test -x $(LOWEST)/bin/python || $(PYTHON) -m venv $(LOWEST)
 	@$(LOWEST)/bin/python .ci/lowest.py > $(LOWEST)/constraints.txt
