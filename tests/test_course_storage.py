@@ -30,7 +30,8 @@ def test_lesson_storage(path):
             assert cell.execution_count is None, f"{path.name} cell {i + 1} has an execution count"
     assert not has_widget_state(nb), f"{path.name} stores widget state"
     assert "exercises" in nb.metadata.get("weights_traversal", {}), (
-        f"{path.name} was not made by `make lessons`")
+        f"{path.name} was not made by `make lessons`"
+    )
 
 
 @pytest.mark.parametrize("path", notebooks("solutions"), ids=lambda p: p.name if p else "none")
@@ -41,13 +42,15 @@ def test_solution_storage(path):
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and cell.source.strip():
             assert cell.execution_count is not None, (
-                f"{path.name} cell {i + 1} was not executed: run `make solutions`")
+                f"{path.name} cell {i + 1} was not executed: run `make solutions`"
+            )
         for key in ("execution", "ExecuteTime"):
             assert key not in cell.metadata, f"{path.name} cell {i + 1} stores timing metadata"
     assert not has_widget_state(nb), f"{path.name} stores widget state"
 
 
 # --------------------------------------------------------- executing solutions
+
 
 @pytest.fixture
 def solution(tmp_path):
@@ -66,8 +69,11 @@ def test_execute_stores_outputs_without_state(solution, capsys):
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
     assert code[-1].outputs[0].text.strip() == str(solution.parent), "cwd is the notebook's folder"
-    assert any(o.get("data", {}).get("text/plain") == "Exercise 1.1 — correct ✓"
-               for c in code for o in c.outputs)
+    assert any(
+        o.get("data", {}).get("text/plain") == "Exercise 1.1 — correct ✓"
+        for c in code
+        for o in c.outputs
+    )
     assert "widgets" not in nb.metadata
     assert all("execution" not in c.metadata for c in nb.cells)
     assert not [p for p in solution.parent.iterdir() if p.name.endswith(".tmp")]
@@ -89,3 +95,58 @@ def test_over_budget_is_reported(solution, capsys):
     assert execute_notebook(solution, timeout=60, budget=1000) == 1
     assert "over the 0.00 MB budget" in capsys.readouterr().err
     assert nbformat.read(solution, as_version=4).cells[1].execution_count == 1
+
+
+# --------------------------------------------------- stable bytes (issue 17)
+
+JITTER_CELL = """import base64, os, time, uuid
+import numpy as np
+from IPython.display import display
+# Different in every run, like the last-bit differences of a BLAS or SIMD reduction:
+jitter = 1 + (int.from_bytes(os.urandom(4), "little") / 2**32 - 0.5) * 1e-12
+y = (0.123456123 + np.arange(11) / 10) * jitter  # far from any 6-digit rounding boundary
+fig = {"data": [{"type": "scatter", "x": list(range(11)), "y": y.tolist()},
+                {"type": "scatter", "y": {"dtype": "f8", "bdata": base64.b64encode(y.tobytes()).decode()}}],
+       "layout": {"title": {"text": "jitter"}}}
+display({"application/vnd.plotly.v1+json": fig, "text/plain": "figure"}, raw=True)
+display({"application/vnd.jupyter.widget-view+json": {"model_id": uuid.uuid4().hex,
+         "version_major": 2, "version_minor": 0}, "text/plain": "a widget"}, raw=True)
+print("first", flush=True)  # two stream messages, however the kernel's timing falls
+time.sleep(0.2)
+print("second", flush=True)"""
+
+
+def test_round_figure_plain_and_typed_arrays():
+    import base64
+
+    import numpy as np
+
+    from wtcourse.execute import round_figure
+
+    y = np.array([0.1234561234, 2 / 3, -1e-300, 12345678.9, np.inf])
+    typed = {"dtype": "f8", "bdata": base64.b64encode(y.tobytes()).decode(), "shape": "5"}
+    got = round_figure({"y": y.tolist(), "t": typed, "n": 7, "s": "x"})
+    assert got["y"] == [0.123456, 0.666667, -1e-300, 12345700.0, np.inf]
+    assert got["n"] == 7 and got["s"] == "x" and got["t"]["shape"] == "5"
+    back = np.frombuffer(base64.b64decode(got["t"]["bdata"]), dtype="f8")
+    np.testing.assert_array_equal(back, got["y"])
+    ints = {"dtype": "i4", "bdata": base64.b64encode(np.arange(3, dtype="i4").tobytes()).decode()}
+    assert round_figure(ints) == ints
+    a, b = y[:4] * (1 + 1e-13), y[:4] * (1 - 1e-13)
+    assert a.tolist() != b.tolist() and round_figure(a.tolist()) == round_figure(b.tolist())
+
+
+def test_executing_twice_stores_identical_bytes(tmp_path):
+    path = tmp_path / "99-jitter.ipynb"
+    nbformat.write(v4.new_notebook(cells=[v4.new_code_cell(JITTER_CELL)]), path)
+    stored = []
+    for _ in range(2):
+        assert execute_notebook(path, timeout=60) == 0
+        stored.append(path.read_bytes())
+    assert stored[0] == stored[1]
+    cell = nbformat.reads(stored[0].decode(), as_version=4).cells[0]
+    outputs = cell.outputs
+    fig = outputs[0].data["application/vnd.plotly.v1+json"]
+    assert fig["data"][0]["y"][:2] == [0.123456, 0.223456]
+    assert outputs[1].data["application/vnd.jupyter.widget-view+json"]["model_id"] == f"{cell.id}-1"
+    assert len(outputs) == 3 and outputs[2].text == "first\nsecond\n"

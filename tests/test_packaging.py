@@ -1,4 +1,5 @@
 """pyproject.toml and environment.yml list the same packages with the same ranges."""
+
 import re
 import sys
 from pathlib import Path
@@ -58,12 +59,77 @@ def test_plotly_is_pinned_exactly():
 
 def test_every_range_has_lower_and_upper_bound():
     for name, spec in pyproject_requirements().items():
-        assert spec.startswith("==") or (">=" in spec and "<" in spec.replace("<=", "<")), (name, spec)
+        assert spec.startswith("==") or (">=" in spec and "<" in spec.replace("<=", "<")), (
+            name,
+            spec,
+        )
 
 
 def test_importing_gridlib_does_not_import_notebook_machinery():
     import subprocess
 
     code = "import sys, gridlib; print(sorted(m for m in ('nbformat', 'nbclient', 'nbconvert') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
+
+
+def test_binder_environment_is_the_root_one_without_the_project_install():
+    def deps(path):
+        text = (ROOT / path).read_text()
+        return text.split("dependencies:", 1)[1].replace("  - pip:\n      - -e .\n", "")
+
+    assert deps("binder/environment.yml") == deps("environment.yml")
+    post = (ROOT / "binder" / "postBuild").read_text()
+    assert "pip install --no-deps -e ." in post
+
+
+def test_readme_binder_badge_opens_lesson_00():
+    readme = (ROOT / "README.md").read_text()
+    m = re.search(r"\(https://mybinder\.org/v2/gh/[^)\s]+\?urlpath=lab/tree/([^)\s]+)\)", readme)
+    assert m, "no Binder badge link with ?urlpath=lab/tree/... in README.md"
+    assert m.group(1) == "lessons/00-start-here.ipynb" and (ROOT / m.group(1)).is_file()
+
+
+def test_ci_tests_every_supported_python_and_the_lowest_versions():
+    workflow = (ROOT / ".github" / "workflows" / "tests.yml").read_text()
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert meta["requires-python"] == ">=3.10"
+    assert 'python-version: ["3.10", "3.11", "3.12", "3.13"]' in workflow
+    assert "make test-lowest" in workflow
+
+
+def test_lowest_constraints_pin_every_declared_lower_bound():
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, str(ROOT / ".ci" / "lowest.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    pins = dict(line.split("==") for line in out)
+    for name, spec in pyproject_requirements().items():
+        lower = re.search(r"(?:>=|==)([^,]+)", spec).group(1)
+        assert pins[name] == lower, (name, spec)
+    assert pins["numpy"] == "1.26"
+
+
+def test_makefile_keeps_the_documented_targets():
+    makefile = (ROOT / "Makefile").read_text()
+    for target in (
+        "lab",
+        "test",
+        "lessons",
+        "solutions",
+        "grade",
+        "html",
+        "bench",
+        "progress",
+        "lesson",
+        "map",
+        "test-lowest",
+    ):
+        assert re.search(rf"^{re.escape(target)}:", makefile, re.M), target
+    assert "\n\t$(BIN)/ruff check" in makefile and "\n\t$(BIN)/mypy" in makefile

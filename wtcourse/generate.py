@@ -55,29 +55,40 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import nbformat
 
+from . import paths
+from .contract import (
+    BEGIN_RE,
+    END_RE,
+    EXERCISE_RE,
+    META_KEY,
+    PLACEHOLDER,
+    SOLUTION_TAG,
+    TIMING_KEYS,
+    exercise_ids,
+)
+
 __all__ = [
+    "EXERCISE_RE",
     "GenerationError",
+    "META_KEY",
+    "add_arguments",
+    "atomic_write",
     "exercise_ids",
+    "generate",
     "generated_hash",
     "make_lesson",
-    "main",
     "notebook_text",
+    "run",
     "strip_solutions",
 ]
 
-META_KEY = "weights_traversal"
-PLACEHOLDER = "...  # YOUR CODE HERE"
-SOLUTION_TAG = "solution"
-BEGIN_RE = re.compile(r"^(?P<indent>[ \t]*)#+\s*BEGIN SOLUTION\s*$")
-END_RE = re.compile(r"^[ \t]*#+\s*END SOLUTION\s*$")
-EXERCISE_RE = re.compile(r"^#{1,6}\s*Exercise\s+(?P<id>\d+(?:\.\d+)*)\b", re.MULTILINE)
-TIMING_KEYS = ("execution", "ExecuteTime")
 KEPT_NOTEBOOK_META = ("kernelspec", "language_info", META_KEY)
 
 
@@ -88,6 +99,7 @@ class GenerationError(ValueError):
 # --------------------------------------------------------------------------
 # placeholders
 # --------------------------------------------------------------------------
+
 
 def _assigned_names(tree: ast.Module) -> list[str]:
     """Names a module-level block binds, in order of first appearance."""
@@ -139,8 +151,11 @@ def _function_stub(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str
     """Decorators, signature and docstring of `node`, then ``return ...``."""
     first = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
     body0 = node.body[0]
-    has_doc = (isinstance(body0, ast.Expr) and isinstance(body0.value, ast.Constant)
-               and isinstance(body0.value.value, str))
+    has_doc = (
+        isinstance(body0, ast.Expr)
+        and isinstance(body0.value, ast.Constant)
+        and isinstance(body0.value.value, str)
+    )
     last = body0.end_lineno if has_doc else body0.lineno - 1
     head = lines[first:last]
     if not has_doc and body0.lineno == node.lineno:  # one-line `def f(): return x`
@@ -161,6 +176,7 @@ def _ipython_to_python(code: str) -> str:
     if not re.search(r"^\s*[%!]|\?\s*$", code, re.MULTILINE):
         return code
     from IPython.core.inputtransformer2 import TransformerManager
+
     return TransformerManager().transform_cell(code)
 
 
@@ -257,16 +273,6 @@ def strip_solutions(source: str, whole_cell: bool = False) -> str:
 # notebooks
 # --------------------------------------------------------------------------
 
-def exercise_ids(nb: Any) -> list[str]:
-    """Exercise ids (``"1.2"``) from markdown headings ``### Exercise 1.2 — Title``."""
-    ids: list[str] = []
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for m in EXERCISE_RE.finditer(cell.source):
-                if m.group("id") not in ids:
-                    ids.append(m.group("id"))
-    return ids
-
 
 def generated_hash(nb: Any) -> str:
     """SHA-256 of the cells' types and sources (what the learner edits)."""
@@ -278,30 +284,46 @@ def _is_whole_cell_answer(cell: Any) -> bool:
     return SOLUTION_TAG in cell.get("metadata", {}).get("tags", [])
 
 
-def make_lesson(solution: Any, name: str) -> Any:
-    """Return the lesson notebook generated from the `solution` notebook (not modified)."""
-    nb = copy.deepcopy(solution)
-    for index, cell in enumerate(nb.cells):
+def _clean(nb: Any) -> Any:
+    """Clear outputs, execution counts, timing and foreign notebook metadata (in place).
+
+    nbconvert's own preprocessors do the clearing: :class:`ClearOutputPreprocessor`
+    (outputs, counts) and :class:`ClearMetadataPreprocessor` (notebook metadata other
+    than ``kernelspec``, ``language_info`` and ours; cell timing keys).
+    """
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, ClearOutputPreprocessor
+
+    ClearOutputPreprocessor().preprocess(nb, {})
+    ClearMetadataPreprocessor(
+        clear_cell_metadata=False,
+        clear_notebook_metadata=True,
+        preserve_nb_metadata_mask=set(KEPT_NOTEBOOK_META),
+    ).preprocess(nb, {})
+    for cell in nb.cells:  # ClearMetadataPreprocessor keeps or drops cell metadata whole
         for key in TIMING_KEYS:
             cell.metadata.pop(key, None)
+    return nb
+
+
+def make_lesson(solution: Any, name: str) -> Any:
+    """Return the lesson notebook generated from the `solution` notebook (not modified)."""
+    nb = _clean(copy.deepcopy(solution))
+    for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
-            cell.pop("outputs", None)
-            cell.pop("execution_count", None)
             continue
-        cell.outputs = []
-        cell.execution_count = None
         try:
             new = strip_solutions(cell.source, whole_cell=_is_whole_cell_answer(cell))
         except GenerationError as exc:
             raise GenerationError(f"{name}: cell {index} (id {cell.get('id')}): {exc}") from None
         if new != cell.source and _parse(cell.source) is not None and _parse(new) is None:
-            raise GenerationError(f"{name}: cell {index} (id {cell.get('id')}): "
-                                  f"the placeholder code does not parse:\n{new}")
+            raise GenerationError(
+                f"{name}: cell {index} (id {cell.get('id')}): "
+                f"the placeholder code does not parse:\n{new}"
+            )
         cell.source = new
-    nb.metadata = nbformat.NotebookNode(
-        {k: copy.deepcopy(v) for k, v in solution.metadata.items() if k in KEPT_NOTEBOOK_META})
     nb.metadata[META_KEY] = nbformat.NotebookNode(
-        {"lesson": name, "exercises": exercise_ids(solution), "generated_hash": generated_hash(nb)})
+        {"lesson": name, "exercises": exercise_ids(solution), "generated_hash": generated_hash(nb)}
+    )
     return nb
 
 
@@ -329,8 +351,10 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 def _has_run(nb: Any) -> bool:
-    return any(c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)
-               for c in nb.cells)
+    return any(
+        c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)
+        for c in nb.cells
+    )
 
 
 @dataclass
@@ -375,13 +399,22 @@ def backup(path: Path) -> Path:
     return target
 
 
-def generate(solutions: Path, lessons: Path, force: bool = False, check: bool = False,
-             out=None, err=None) -> int:
+def shown(path: Path) -> str:
+    """`path` relative to the current folder when it lies inside it (shorter messages)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def generate(
+    solutions: Path, lessons: Path, force: bool = False, check: bool = False, out=None, err=None
+) -> int:
     """Generate every lesson; return the exit status (0 ok, 1 refused/differs, 2 errors)."""
     out, err = out or sys.stdout, err or sys.stderr
     files = sorted(solutions.glob("*.ipynb"))
     if not files:
-        print(f"no solution notebooks in {solutions}/", file=err)
+        print(f"no solution notebooks in {shown(solutions)}/", file=err)
         return 1
     plans = []
     status = 0
@@ -390,7 +423,7 @@ def generate(solutions: Path, lessons: Path, force: bool = False, check: bool = 
             nb = nbformat.read(sol, as_version=4)
             lesson = make_lesson(nb, sol.stem)
         except Exception as exc:
-            print(f"error: {sol}: {exc}", file=err)
+            print(f"error: {shown(sol)}: {exc}", file=err)
             status = 2
             continue
         target = lessons / sol.name
@@ -399,17 +432,20 @@ def generate(solutions: Path, lessons: Path, force: bool = False, check: bool = 
     if check:
         stale = [t for t, _, _, v in plans if v.action != "unchanged"]
         for t in stale:
-            print(f"out of date: {t} (run `python -m wtcourse lessons`)", file=err)
+            print(f"out of date: {shown(t)} (run `python -m wtcourse lessons`)", file=err)
         if not stale and status == 0:
             print(f"{len(plans)} lessons up to date", file=out)
         return max(status, 1 if stale else 0)
     refused = [(t, v) for t, _, _, v in plans if v.action == "refuse"]
     if refused and not force:
         for t, v in refused:
-            print(f"refusing to overwrite {t}: {v.reason}.", file=err)
-        print("Nothing was written. Save your own work under another name, or re-run with "
-              "`python -m wtcourse lessons --force`, which first copies each of these files "
-              "to <file>.bak-YYYYmmdd-HHMMSS.", file=err)
+            print(f"refusing to overwrite {shown(t)}: {v.reason}.", file=err)
+        print(
+            "Nothing was written. Save your own work under another name, or re-run with "
+            "`python -m wtcourse lessons --force`, which first copies each of these files "
+            "to <file>.bak-YYYYmmdd-HHMMSS.",
+            file=err,
+        )
         return 1
     lessons.mkdir(parents=True, exist_ok=True)
     for target, _, text, verdict in plans:
@@ -417,33 +453,42 @@ def generate(solutions: Path, lessons: Path, force: bool = False, check: bool = 
             continue
         if verdict.action == "refuse":
             saved = backup(target)
-            print(f"backed up {target} to {saved}", file=out)
+            print(f"backed up {shown(target)} to {shown(saved)}", file=out)
         atomic_write(target, text)
-        print(f"{'wrote' if verdict.action == 'create' else 'updated'} {target}", file=out)
+        print(f"{'wrote' if verdict.action == 'create' else 'updated'} {shown(target)}", file=out)
     return status
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m wtcourse lessons [--force] [--check]``."""
-    import argparse
-    parser = argparse.ArgumentParser(prog="python -m wtcourse lessons",
-                                     description="Generate lessons/ from solutions/ "
-                                     "(answers replaced by placeholders).")
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
-
-
 def add_arguments(parser) -> None:
-    parser.add_argument("--solutions", type=Path, default=Path("solutions"),
-                        help="folder of solution notebooks (default: solutions)")
-    parser.add_argument("--lessons", type=Path, default=Path("lessons"),
-                        help="folder of generated lessons (default: lessons)")
-    parser.add_argument("--force", action="store_true",
-                        help="overwrite edited or executed lessons after backing each one up "
-                        "to <file>.bak-YYYYmmdd-HHMMSS")
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if any lesson is missing or out of date")
+    """Options of ``python -m wtcourse lessons``."""
+    parser.add_argument(
+        "--solutions",
+        type=Path,
+        default=None,
+        help="folder of solution notebooks (default: ROOT/solutions)",
+    )
+    parser.add_argument(
+        "--lessons",
+        type=Path,
+        default=None,
+        help="folder of generated lessons (default: ROOT/lessons)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite edited or executed lessons after backing each one up "
+        "to <file>.bak-YYYYmmdd-HHMMSS",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if any lesson is missing or out of date",
+    )
 
 
 def run(args) -> int:
-    return generate(args.solutions, args.lessons, force=args.force, check=args.check)
+    """Generate the lessons of the course at ``args.root`` (see :mod:`wtcourse.__main__`)."""
+    root = paths.course_root(getattr(args, "root", None))
+    solutions = args.solutions or paths.solutions_dir(root)
+    lessons = args.lessons or paths.lessons_dir(root)
+    return generate(solutions, lessons, force=args.force, check=args.check)
