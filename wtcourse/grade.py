@@ -55,8 +55,15 @@ from typing import Any
 from .contract import CORRECT, NOT_ATTEMPTED, NOT_RUN, PROBE_MIME, WRONG
 
 __all__ = [
-    "DESCRIPTION", "Result", "TeacherLesson", "add_arguments", "collect", "csv_cell",
-    "grade_notebook", "main", "run",
+    "DESCRIPTION",
+    "Result",
+    "TeacherLesson",
+    "add_arguments",
+    "collect",
+    "csv_cell",
+    "grade_notebook",
+    "main",
+    "run",
 ]
 
 #: A notebook whose cells time out this many times is abandoned (the kernel ignores interrupts).
@@ -66,20 +73,24 @@ MAX_NOTEBOOK_BYTES = 50 << 20
 #: Largest single message accepted from a kernel (ZeroMQ drops larger ones).
 MAX_MESSAGE_BYTES = 32 << 20
 SYMBOL = {CORRECT: "✓", WRONG: "✗", NOT_ATTEMPTED: "·", NOT_RUN: "-"}
-UNISOLATED = ("WARNING: bubblewrap (`bwrap`) is not available ({why}): grading is NOT "
-              "isolated. Submitted code runs with your permissions and can read, change or "
-              "delete your files and use the network. Install bubblewrap (Debian/Ubuntu: "
-              "`apt-get install bubblewrap`) or grade inside a throw-away container or VM.")
+UNISOLATED = (
+    "WARNING: bubblewrap (`bwrap`) is not available ({why}): grading is NOT "
+    "isolated. Submitted code runs with your permissions and can read, change or "
+    "delete your files and use the network. Install bubblewrap (Debian/Ubuntu: "
+    "`apt-get install bubblewrap`) or grade inside a throw-away container or VM."
+)
 DESCRIPTION = (
     "Grade submitted notebooks. This RUNS the submitted code: each notebook runs alone in a "
     "fresh folder, under bubblewrap when available (--sandbox), and only the data its answers "
     "return is judged, by the teacher's checks, in this process.\n\nPATH is a notebook or a "
-    "folder (searched recursively for *.ipynb). The submitted files are never modified.")
+    "folder (searched recursively for *.ipynb). The submitted files are never modified."
+)
 
 
 # ---------------------------------------------------------------------------------------------
 # results
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Result:
@@ -106,8 +117,9 @@ class Result:
             setattr(r, name, str(d.get(name, "")))
         r.score, r.total, r.seconds = int(d["score"]), int(d["total"]), float(d.get("seconds", 0))
         r.exercises = {str(k): str(v) for k, v in dict(d.get("exercises", {})).items()}
-        r.messages = {str(k): (None if v is None else str(v))
-                      for k, v in dict(d.get("messages", {})).items()}
+        r.messages = {
+            str(k): (None if v is None else str(v)) for k, v in dict(d.get("messages", {})).items()
+        }
         r.errors = [str(e) for e in d.get("errors", [])]
         return r
 
@@ -119,6 +131,7 @@ def _sort_key(ex: str) -> tuple:
 # ---------------------------------------------------------------------------------------------
 # the teacher's side
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Probe:
@@ -190,8 +203,9 @@ class TeacherLesson:
             if module_name is None:
                 module_name = modname
             if modname != module_name:
-                raise ValueError(f"{solution}: check cells use two modules, {module_name} and "
-                                 f"{modname}")
+                raise ValueError(
+                    f"{solution}: check cells use two modules, {module_name} and {modname}"
+                )
             module = importlib.import_module(modname)
             exercise = getattr(module, attr, None)
             ex_id = getattr(exercise, "id", None)
@@ -201,14 +215,20 @@ class TeacherLesson:
                 seen.add(ex_id)
                 probes.append(Probe(ex_id, attr, args))
         if module_name is None:
-            raise ValueError(f"{solution}: no check cell `check.eN_k(...)` whose `check` is an "
-                             "imported checks module")
+            raise ValueError(
+                f"{solution}: no check cell `check.eN_k(...)` whose `check` is an "
+                "imported checks module"
+            )
         module_file = Path(importlib.import_module(module_name).__file__ or "").resolve()
         from . import checking
 
         h = hashlib.sha256()
-        for part in (module_file.read_bytes(), Path(checking.__file__).read_bytes(),
-                     json.dumps([asdict(p) for p in probes]).encode(), str(seed).encode()):
+        for part in (
+            module_file.read_bytes(),
+            Path(checking.__file__).read_bytes(),
+            json.dumps([asdict(p) for p in probes]).encode(),
+            str(seed).encode(),
+        ):
             h.update(hashlib.sha256(part).digest())
         return cls(solution.name, module_name, module_file, probes, h.hexdigest()[:16])
 
@@ -221,7 +241,7 @@ def _strip_magics(source: str) -> str:
 # the probe cell (runs in the student's kernel; returns data only)
 # ---------------------------------------------------------------------------------------------
 
-PROBE_TEMPLATE = '''\
+PROBE_TEMPLATE = """\
 try:
     _wt_args_{nonce} = ({args})
 except NameError as _wt_exc_{nonce}:
@@ -267,7 +287,7 @@ def _wt_probe_{nonce}(state, answers):
     return Result()
 
 _wt_probe_{nonce}(*_wt_args_{nonce})
-'''
+"""
 
 
 def probe_source(lesson: TeacherLesson, probe: Probe, seed: int, nonce: str) -> str:
@@ -275,17 +295,26 @@ def probe_source(lesson: TeacherLesson, probe: Probe, seed: int, nonce: str) -> 
     from . import checking
 
     args = "".join(f"{a}, " for a in probe.args)
-    return PROBE_TEMPLATE.format(nonce=nonce, args=args, attr=probe.attr, seed=int(seed),
-                                 module_file=str(lesson.module_file), mime=PROBE_MIME,
-                                 checking_file=str(Path(checking.__file__).resolve()))
+    return PROBE_TEMPLATE.format(
+        nonce=nonce,
+        args=args,
+        attr=probe.attr,
+        seed=int(seed),
+        module_file=str(lesson.module_file),
+        mime=PROBE_MIME,
+        checking_file=str(Path(checking.__file__).resolve()),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # reading a submission (never trusts its structure)
 # ---------------------------------------------------------------------------------------------
 
-def code_cells(raw: bytes) -> list[str]:
-    """The sources of the code cells of a notebook file; ValueError if it is not one.
+
+def code_cells(raw: bytes) -> tuple[list[tuple[int, str]], int]:
+    """``([(cell index, source) of each code cell], number of cells)`` of a notebook file.
+
+    Raises ValueError if the file is not a notebook.
 
     Only ``cells[*].cell_type`` and ``cells[*].source`` are read; metadata, outputs, ids and
     everything else in the file are ignored.
@@ -302,7 +331,7 @@ def code_cells(raw: bytes) -> list[str]:
         raise ValueError("not a notebook (no list of cells)")
     if doc.get("nbformat") != 4:
         raise ValueError(f"not an nbformat 4 notebook (nbformat={str(doc.get('nbformat'))[:20]})")
-    sources = []
+    sources: list[tuple[int, str]] = []
     for i, cell in enumerate(doc["cells"]):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
@@ -310,14 +339,15 @@ def code_cells(raw: bytes) -> list[str]:
         if isinstance(src, list) and all(isinstance(s, str) for s in src):
             src = "".join(src)
         if not isinstance(src, str):
-            raise ValueError(f"cell {i + 1}: source is a {type(src).__name__}, not text")
-        sources.append(src)
-    return sources
+            raise ValueError(f"cell {i + 1}: its source is {type(src).__name__}, not text")
+        sources.append((i, src))
+    return sources, len(doc["cells"])
 
 
 # ---------------------------------------------------------------------------------------------
 # grading one notebook (in a worker process)
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Settings:
@@ -336,14 +366,17 @@ class Settings:
 
 
 def _client_class() -> Any:
+    import asyncio
+
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionComplete
 
     class GradingClient(NotebookClient):  # type: ignore[misc]
-        """Keeps only error outputs and probe results; counts (and caps) everything else."""
+        """Keeps only error outputs and probe results; a cell over the output cap is interrupted."""
 
-        output_bytes = 0
+        cell_bytes = 0
         max_output = 0
+        flooded: list[int] = []
 
         def process_message(self, msg: dict, cell: Any, cell_index: int) -> None:
             content = msg.get("content") or {}
@@ -352,19 +385,28 @@ def _client_class() -> Any:
                 if content.get("execution_state") == "idle":
                     raise CellExecutionComplete()
                 return None
-            try:
-                self.output_bytes += len(json.dumps(content))
-            except (TypeError, ValueError):
-                pass
-            if self.output_bytes > self.max_output:
-                return None
-            if kind == "error":
-                cell.outputs.append({"output_type": "error", "ename": str(content.get("ename"))[:100],
-                                     "evalue": str(content.get("evalue"))[:300]})
-            elif kind == "execute_result" and cell.metadata.get("wt_probe"):
+            probe = cell.metadata.get("wt_probe")
+            if kind == "execute_result" and probe:
                 data = content.get("data") or {}
                 if PROBE_MIME in data:
                     cell.outputs.append({"output_type": "execute_result", "data": data})
+                return None
+            if kind == "error":
+                cell.outputs.append(
+                    {
+                        "output_type": "error",
+                        "ename": str(content.get("ename"))[:100],
+                        "evalue": str(content.get("evalue"))[:300],
+                    }
+                )
+                return None
+            try:
+                self.cell_bytes += len(json.dumps(content))
+            except (TypeError, ValueError):
+                pass
+            if self.cell_bytes > self.max_output and cell_index not in self.flooded:
+                self.flooded.append(cell_index)  # stop the flood now, not at the cell timeout
+                asyncio.ensure_future(self.km.interrupt_kernel())
             return None
 
     return GradingClient
@@ -383,8 +425,9 @@ def _lesson_for(name: str, settings: Settings, cache: dict) -> TeacherLesson | s
     return cache[name]
 
 
-def grade_notebook(path: Path, display: str, settings: Settings,
-                   cache: dict | None = None) -> Result:
+def grade_notebook(
+    path: Path, display: str, settings: Settings, cache: dict | None = None
+) -> Result:
     """Grade the notebook at `path` (never raises for anything the submission does)."""
     import nbformat
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -412,15 +455,20 @@ def grade_notebook(path: Path, display: str, settings: Settings,
     if result.status != "ok":
         return result
     try:
-        sources = code_cells(raw)
+        sources, n_cells = code_cells(raw)
     except ValueError as exc:
         result.status = f"unreadable: {exc}"
         return result
 
     nonce = secrets.token_hex(8)
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [nbformat.v4.new_code_cell(src) for _, src in sources]
+    number = [i + 1 for i, _ in sources]  # the submission's own cell numbers (from 1)
     first_probe = len(nb.cells)
     for p in lesson.probes:
         cell = nbformat.v4.new_code_cell(probe_source(lesson, p, settings.seed, nonce))
@@ -436,26 +484,39 @@ def grade_notebook(path: Path, display: str, settings: Settings,
         from .execute import REPO_ROOT
 
         km, env = kernel_manager(
-            work, bwrap=settings.bwrap, pythonpath=[REPO_ROOT, *extra],
+            work,
+            bwrap=settings.bwrap,
+            pythonpath=[REPO_ROOT, *extra],
             limits=Limits(settings.memory_mb, settings.cpu_seconds, settings.file_mb),
             read_only=read_only_paths([*extra, lesson.module_file.parent]),
-            max_message=MAX_MESSAGE_BYTES)
+            max_message=MAX_MESSAGE_BYTES,
+        )
         Client = _client_class()
-        client = Client(nb, km=km, timeout=settings.timeout, allow_errors=True,
-                        interrupt_on_timeout=True, record_timing=False, startup_timeout=120,
-                        shutdown_kernel="immediate", store_widget_state=False,
-                        error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "timeout",
-                                          "traceback": []})
+        client = Client(
+            nb,
+            km=km,
+            timeout=settings.timeout,
+            allow_errors=True,
+            interrupt_on_timeout=True,
+            record_timing=False,
+            startup_timeout=120,
+            shutdown_kernel="immediate",
+            store_widget_state=False,
+            error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "timeout", "traceback": []},
+        )
         client.max_output = int(settings.max_output_mb * (1 << 20))
+        client.flooded = []
         timed_out: list[int] = []
         state: dict[str, Any] = {"index": None, "pgid": None}
 
         def on_start(cell: Any = None, cell_index: int | None = None, **_: Any) -> None:
             state["index"] = cell_index
+            client.cell_bytes = 0
             state["pgid"] = state["pgid"] or getattr(getattr(km, "provisioner", None), "pgid", None)
 
-        def on_executed(cell: Any = None, cell_index: int = 0, execute_reply: Any = None,
-                        **_: Any) -> None:
+        def on_executed(
+            cell: Any = None, cell_index: int = 0, execute_reply: Any = None, **_: Any
+        ) -> None:
             if ((execute_reply or {}).get("content") or {}).get("ename") == TIMEOUT_ENAME:
                 timed_out.append(cell_index)
                 if len(timed_out) >= MAX_TIMEOUTS:
@@ -482,21 +543,31 @@ def grade_notebook(path: Path, display: str, settings: Settings,
                 return "kernel start-up"
             if i >= first_probe:
                 return f"the probe of exercise {nb.cells[i].metadata['wt_probe']}"
-            return f"cell {i + 1} of {first_probe}"
+            return f"cell {number[i]} of {n_cells}"
 
         timer.start()
         try:
-            client.execute(env=env, cwd=str(work), stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            client.execute(
+                env=env,
+                cwd=str(work),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         except CellTimeoutError:
             result.status = f"abandoned: {MAX_TIMEOUTS} cells timed out, the last in {where()}"
         except DeadKernelError:
-            result.status = (f"over the {settings.notebook_timeout:g} s cap per notebook in {where()}"
-                             if capped.is_set() else f"kernel died in {where()}")
+            result.status = (
+                f"over the {settings.notebook_timeout:g} s cap per notebook in {where()}"
+                if capped.is_set()
+                else f"kernel died in {where()}"
+            )
         except Exception as exc:
-            result.status = (f"over the {settings.notebook_timeout:g} s cap per notebook in {where()}"
-                             if capped.is_set() else
-                             f"error in {where()}: {type(exc).__name__}: {exc}"[:300])
+            result.status = (
+                f"over the {settings.notebook_timeout:g} s cap per notebook in {where()}"
+                if capped.is_set()
+                else f"error in {where()}: {type(exc).__name__}: {exc}"[:300]
+            )
         finally:
             timer.cancel()
             if state["pgid"]:  # whatever is left of the kernel's process group (or sandbox)
@@ -508,45 +579,63 @@ def grade_notebook(path: Path, display: str, settings: Settings,
         shutil.rmtree(tmp, ignore_errors=True)
 
     # --- what the submission's own cells did (status only) ---
-    result.errors = [f"cell {i + 1}: {o.get('ename')}: {o.get('evalue')}"
-                     for i, c in enumerate(nb.cells[:first_probe]) for o in c.get("outputs", [])
-                     if o.get("output_type") == "error"][:50]
+    result.errors = [
+        f"cell {number[i]}: {o.get('ename')}: {o.get('evalue')}"
+        for i, c in enumerate(nb.cells[:first_probe])
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ][:50]
     notes = []
     cell_timeouts = [i for i in timed_out if i < first_probe]
     if cell_timeouts:
-        notes.append(f"timeout in cell{'s' if len(cell_timeouts) > 1 else ''} "
-                     f"{', '.join(str(i + 1) for i in cell_timeouts)} of {first_probe}, "
-                     f"interrupted after {settings.timeout:g} s")
-    raised = len(result.errors) - len(cell_timeouts)
+        notes.append(
+            f"timeout in cell{'s' if len(cell_timeouts) > 1 else ''} "
+            f"{', '.join(str(number[i]) for i in cell_timeouts)} of {n_cells}, "
+            f"interrupted after {settings.timeout:g} s"
+        )
+    flooded = [number[i] for i in client.flooded if i < first_probe]
+    raised = len(result.errors) - len(cell_timeouts) - len(flooded)
     if raised > 0:
         notes.append(f"{raised} cell{'s' if raised > 1 else ''} raised")
-    if client.output_bytes > client.max_output:
-        notes.append(f"output over {settings.max_output_mb:g} MB, the rest discarded")
+    if flooded:
+        notes.append(
+            f"cell{'s' if len(flooded) > 1 else ''} {', '.join(map(str, flooded))} "
+            f"interrupted: output over {settings.max_output_mb:g} MB"
+        )
     if result.status == "ok" and notes:
         result.status = f"ok ({'; '.join(notes)})"
 
     # --- the verdicts: judged here, with the teacher's checks and inputs drawn here ---
     module = __import__(lesson.module, fromlist=["_"])
-    for p, cell in zip(lesson.probes, nb.cells[first_probe:]):
-        index = nb.cells.index(cell)
+    for k, p in enumerate(lesson.probes):
+        index = first_probe + k
+        cell = nb.cells[index]
         if index in timed_out:
             result.exercises[p.exercise] = WRONG
-            result.messages[p.exercise] = (f"the check did not finish within {settings.timeout:g} s "
-                                           "(an infinite loop, or far too slow?)")
+            result.messages[p.exercise] = (
+                f"the check did not finish within {settings.timeout:g} s "
+                "(an infinite loop, or far too slow?)"
+            )
             continue
-        bundles = [o["data"][PROBE_MIME] for o in cell.get("outputs", [])
-                   if o.get("output_type") == "execute_result"]
+        bundles = [
+            o["data"][PROBE_MIME]
+            for o in cell.get("outputs", [])
+            if o.get("output_type") == "execute_result"
+        ]
         if not bundles:
             continue  # never ran, or its result was suppressed: not run
-        status, message = _judge(getattr(module, p.attr), bundles[-1], nonce, settings.seed,
-                                 checking)
+        status, message = _judge(
+            getattr(module, p.attr), bundles[-1], nonce, settings.seed, checking
+        )
         result.exercises[p.exercise], result.messages[p.exercise] = status, message
     result.score = sum(s == CORRECT for s in result.exercises.values())
     result.seconds = round(time.monotonic() - started, 2)
     return result
 
 
-def _judge(exercise: Any, bundle: Any, nonce: str, seed: int, checking: Any) -> tuple[str, str | None]:
+def _judge(
+    exercise: Any, bundle: Any, nonce: str, seed: int, checking: Any
+) -> tuple[str, str | None]:
     """Decode one probe result and judge it with the teacher's `exercise` (never raises)."""
     if not isinstance(bundle, dict) or bundle.get("nonce") != nonce:
         return WRONG, "the grader's probe was tampered with"
@@ -562,7 +651,10 @@ def _judge(exercise: Any, bundle: Any, nonce: str, seed: int, checking: Any) -> 
     if state == "raised":
         return WRONG, f"your code raised {str(envelope.get('message'))[:500]}"
     if state != "ok" or "data" not in envelope:
-        return WRONG, f"the answer could not be sent to the grader: {str(envelope.get('message'))[:300]}"
+        return (
+            WRONG,
+            f"the answer could not be sent to the grader: {str(envelope.get('message'))[:300]}",
+        )
     try:
         return exercise.judge_data(envelope["data"], exercise.make_inputs(seed))
     except Exception as exc:  # a bug in the teacher's check: say so, do not crash the run
@@ -577,7 +669,9 @@ def _worker_main() -> int:
     try:
         result = grade_notebook(Path(task["path"]), task["display"], settings)
     except Exception as exc:  # a grader bug: still one row
-        result = Result(file=task["display"], status=f"grader error: {type(exc).__name__}: {exc}"[:300])
+        result = Result(
+            file=task["display"], status=f"grader error: {type(exc).__name__}: {exc}"[:300]
+        )
     Path(task["result"]).write_text(json.dumps(asdict(result)), encoding="utf-8")
     return 0
 
@@ -585,6 +679,7 @@ def _worker_main() -> int:
 # ---------------------------------------------------------------------------------------------
 # outputs: CSV (formula-safe), JSON, feedback; all written atomically
 # ---------------------------------------------------------------------------------------------
+
 
 def csv_cell(value: Any) -> Any:
     """`value` made safe for a spreadsheet: text starting with = + - @ tab or CR gets a `'`.
@@ -619,8 +714,13 @@ def csv_text(results: list[Result]) -> str:
     writer = csv.writer(buf)
     writer.writerow(["file", "status", "score", "total"] + [f"exercise {c}" for c in columns])
     for r in results:
-        writer.writerow([csv_cell(v) for v in [r.file, r.status, r.score, r.total]
-                         + [r.exercises.get(c, "") for c in columns]])
+        writer.writerow(
+            [
+                csv_cell(v)
+                for v in [r.file, r.status, r.score, r.total]
+                + [r.exercises.get(c, "") for c in columns]
+            ]
+        )
     return buf.getvalue()
 
 
@@ -630,9 +730,16 @@ def _md(text: Any) -> str:
 
 def feedback_text(r: Result) -> str:
     """A student's feedback in Markdown: each exercise's verdict and the check's message."""
-    lines = [f"# Feedback: {_md(r.file)}", "", f"**Score: {r.score} / {r.total}**", "",
-             f"Grading status: {_md(r.status)}", "", "| exercise | verdict | message |",
-             "|---|---|---|"]
+    lines = [
+        f"# Feedback: {_md(r.file)}",
+        "",
+        f"**Score: {r.score} / {r.total}**",
+        "",
+        f"Grading status: {_md(r.status)}",
+        "",
+        "| exercise | verdict | message |",
+        "|---|---|---|",
+    ]
     for ex, status in sorted(r.exercises.items(), key=lambda kv: _sort_key(kv[0])):
         msg = r.messages.get(ex) or ""
         lines.append(f"| {_md(ex)} | {SYMBOL.get(status, '')} {_md(status)} | {_md(msg)[:2000]} |")
@@ -653,8 +760,9 @@ def summary(results: list[Result]) -> str:
     """A plain-text table: one line per notebook, one symbol per exercise."""
     columns = sorted({ex for r in results for ex in r.exercises}, key=_sort_key)
     width = max([len("file")] + [len(r.file) for r in results])
-    lines = [f"{'file':<{width}}  {'score':>5}  " + " ".join(f"{c:>4}" for c in columns)
-             + "  status"]
+    lines = [
+        f"{'file':<{width}}  {'score':>5}  " + " ".join(f"{c:>4}" for c in columns) + "  status"
+    ]
     for r in results:
         marks = " ".join(f"{SYMBOL.get(r.exercises.get(c, ''), ' '):>4}" for c in columns)
         lines.append(f"{r.file:<{width}}  {f'{r.score}/{r.total}':>5}  {marks}  {r.status}")
@@ -666,13 +774,17 @@ def summary(results: list[Result]) -> str:
 # the run: options validated first, workers in parallel, results saved as they come
 # ---------------------------------------------------------------------------------------------
 
+
 def collect(paths: list[Path]) -> list[Path]:
     """Notebooks named by `paths` (files, or folders searched recursively), sorted, unique."""
     found: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found += [f for f in sorted(p.rglob("*.ipynb"))
-                      if ".ipynb_checkpoints" not in f.parts and f.is_file()]
+            found += [
+                f
+                for f in sorted(p.rglob("*.ipynb"))
+                if ".ipynb_checkpoints" not in f.parts and f.is_file()
+            ]
         else:
             found.append(p)
     seen: set[Path] = set()
@@ -683,7 +795,9 @@ def _positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number of seconds, got {text!r}"
+        ) from None
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
     return value
@@ -703,45 +817,97 @@ def _seed(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a seed (an integer ≥ 1), got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a seed (an integer ≥ 1), got {text!r}"
+        ) from None
     if not 1 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"expected a seed (an integer ≥ 1; 0 is the learners' "
-                                         f"self-check seed), got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a seed (an integer ≥ 1; 0 is the learners' self-check seed), got {text!r}"
+        )
     return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The grader's options (``python -m wtcourse grade`` and ``python -m wtcourse.grade``)."""
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
-                        help="a submitted notebook or a folder of them")
-    parser.add_argument("--out", type=Path, default=Path("."),
-                        help="existing, writable folder for grades.csv and grades.json "
-                             "(default: the current folder)")
-    parser.add_argument("--feedback", type=Path, default=None,
-                        help="folder for one Markdown feedback file per submission "
-                             "(default: OUT/feedback)")
-    parser.add_argument("--solutions", type=Path, default=Path("solutions"),
-                        help="folder of solution notebooks, matched by file name (default: solutions)")
-    parser.add_argument("--checks-path", type=Path, action="append", default=[],
-                        help="extra folder to import checks modules from (repeatable)")
-    parser.add_argument("--timeout", type=_positive_float, default=60.0,
-                        help="seconds per cell, a positive number (default: 60)")
-    parser.add_argument("--notebook-timeout", type=_positive_float, default=900.0,
-                        help="wall-clock seconds per notebook, all cells and probes (default: 900)")
-    parser.add_argument("--jobs", type=_positive_int, default=1,
-                        help="notebooks graded at once (default: 1)")
-    parser.add_argument("--sandbox", choices=("auto", "require", "off"), default="auto",
-                        help="auto: bubblewrap if it works here, else a loud warning; require: "
-                             "refuse to run without it; off: no isolation (default: auto)")
-    parser.add_argument("--seed", type=_seed, default=None,
-                        help="grading seed for the checks' inputs (default: the seed of the run "
-                             "being resumed, else a random one; recorded in grades.json)")
-    parser.add_argument("--memory", type=_positive_int, default=4096,
-                        help="MB of address space per kernel process (default: 4096)")
-    parser.add_argument("--max-output", type=_positive_float, default=20.0,
-                        help="MB of output a notebook may send; the rest is discarded (default: 20)")
-    parser.add_argument("--fresh", action="store_true",
-                        help="grade everything again instead of resuming from OUT/grades.json")
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="a submitted notebook or a folder of them",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("."),
+        help="existing, writable folder for grades.csv and grades.json "
+        "(default: the current folder)",
+    )
+    parser.add_argument(
+        "--feedback",
+        type=Path,
+        default=None,
+        help="folder for one Markdown feedback file per submission (default: OUT/feedback)",
+    )
+    parser.add_argument(
+        "--solutions",
+        type=Path,
+        default=Path("solutions"),
+        help="folder of solution notebooks, matched by file name (default: solutions)",
+    )
+    parser.add_argument(
+        "--checks-path",
+        type=Path,
+        action="append",
+        default=[],
+        help="extra folder to import checks modules from (repeatable)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=60.0,
+        help="seconds per cell, a positive number (default: 60)",
+    )
+    parser.add_argument(
+        "--notebook-timeout",
+        type=_positive_float,
+        default=900.0,
+        help="wall-clock seconds per notebook, all cells and probes (default: 900)",
+    )
+    parser.add_argument(
+        "--jobs", type=_positive_int, default=1, help="notebooks graded at once (default: 1)"
+    )
+    parser.add_argument(
+        "--sandbox",
+        choices=("auto", "require", "off"),
+        default="auto",
+        help="auto: bubblewrap if it works here, else a loud warning; require: "
+        "refuse to run without it; off: no isolation (default: auto)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        default=None,
+        help="grading seed for the checks' inputs (default: the seed of the run "
+        "being resumed, else a random one; recorded in grades.json)",
+    )
+    parser.add_argument(
+        "--memory",
+        type=_positive_int,
+        default=4096,
+        help="MB of address space per kernel process (default: 4096)",
+    )
+    parser.add_argument(
+        "--max-output",
+        type=_positive_float,
+        default=20.0,
+        help="MB of output one cell may send before it is interrupted (default: 20)",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="grade everything again instead of resuming from OUT/grades.json",
+    )
 
 
 def _check_writable(folder: Path, what: str) -> str | None:
@@ -811,8 +977,12 @@ def run(args: argparse.Namespace) -> int:
     if args.sandbox == "auto" and bwrap is None:
         print(UNISOLATED.format(why=why_not), file=err, flush=True)
     elif args.sandbox == "off":
-        print("WARNING: --sandbox off: grading is NOT isolated; submitted code runs with your "
-              "permissions.", file=err, flush=True)
+        print(
+            "WARNING: --sandbox off: grading is NOT isolated; submitted code runs with your "
+            "permissions.",
+            file=err,
+            flush=True,
+        )
 
     csv_path, json_path = args.out / "grades.csv", args.out / "grades.json"
     previous_meta, previous = ({}, {}) if args.fresh else _load_previous(json_path)
@@ -821,15 +991,30 @@ def run(args: argparse.Namespace) -> int:
         old = previous_meta.get("seed")
         seed = old if isinstance(old, int) and old >= 1 else secrets.randbelow(2**31 - 1) + 1
     settings = Settings(
-        solutions=str(args.solutions.resolve()), checks_path=[str(p.resolve()) for p in args.checks_path],
-        seed=seed, timeout=args.timeout, notebook_timeout=args.notebook_timeout,
-        max_output_mb=args.max_output, bwrap=bwrap, memory_mb=args.memory,
-        cpu_seconds=int(args.notebook_timeout) + 1, file_mb=64)
-    meta = {"seed": seed, "sandbox": "bwrap" if bwrap else "off", "timeout": args.timeout,
-            "notebook_timeout": args.notebook_timeout, "jobs": args.jobs,
-            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    print(f"grading {len(files)} notebook(s): sandbox {meta['sandbox']}, seed {seed}, "
-          f"{args.jobs} at once", flush=True)
+        solutions=str(args.solutions.resolve()),
+        checks_path=[str(p.resolve()) for p in args.checks_path],
+        seed=seed,
+        timeout=args.timeout,
+        notebook_timeout=args.notebook_timeout,
+        max_output_mb=args.max_output,
+        bwrap=bwrap,
+        memory_mb=args.memory,
+        cpu_seconds=int(args.notebook_timeout) + 1,
+        file_mb=64,
+    )
+    meta = {
+        "seed": seed,
+        "sandbox": "bwrap" if bwrap else "off",
+        "timeout": args.timeout,
+        "notebook_timeout": args.notebook_timeout,
+        "jobs": args.jobs,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    print(
+        f"grading {len(files)} notebook(s): sandbox {meta['sandbox']}, seed {seed}, "
+        f"{args.jobs} at once",
+        flush=True,
+    )
 
     # what is already graded (same file content, same checks, same seed) is kept
     sys.path[:0] = settings.checks_path
@@ -844,9 +1029,14 @@ def run(args: argparse.Namespace) -> int:
             digest = hashlib.sha256(f.read_bytes()).hexdigest()
         except OSError:
             digest = ""
-        if (old is not None and isinstance(lesson, TeacherLesson) and digest
-                and old.sha256 == digest and old.check_hash == lesson.check_hash
-                and not old.status.startswith("grader error")):
+        if (
+            old is not None
+            and isinstance(lesson, TeacherLesson)
+            and digest
+            and old.sha256 == digest
+            and old.check_hash == lesson.check_hash
+            and not old.status.startswith("grader error")
+        ):
             results[displays[f]] = old
         else:
             todo.append(f)
@@ -859,8 +1049,13 @@ def run(args: argparse.Namespace) -> int:
     def save() -> None:
         ordered = [results[displays[f]] for f in files if displays[f] in results]
         _atomic_write(csv_path, csv_text(ordered))
-        _atomic_write(json_path, json.dumps({"run": meta, "grades": [asdict(r) for r in ordered]},
-                                            indent=1, ensure_ascii=False) + "\n")
+        _atomic_write(
+            json_path,
+            json.dumps(
+                {"run": meta, "grades": [asdict(r) for r in ordered]}, indent=1, ensure_ascii=False
+            )
+            + "\n",
+        )
 
     def one(f: Path) -> None:
         if stop.is_set():
@@ -868,17 +1063,31 @@ def run(args: argparse.Namespace) -> int:
         display = displays[f]
         with tempfile.TemporaryDirectory(prefix="wt-grade-job-") as tmp:
             out = Path(tmp) / "result.json"
-            task = {"path": str(f.resolve()), "display": display, "result": str(out),
-                    "settings": asdict(settings)}
+            task = {
+                "path": str(f.resolve()),
+                "display": display,
+                "result": str(out),
+                "settings": asdict(settings),
+            }
             env = dict(os.environ)
             from .execute import REPO_ROOT
 
-            env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT)] + [
-                p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+            env["PYTHONPATH"] = os.pathsep.join(
+                [str(REPO_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+            )
             proc = subprocess.Popen(
-                [sys.executable, "-c", "import sys; from wtcourse.grade import _worker_main; "
-                 "sys.exit(_worker_main())"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE, env=env, start_new_session=True, text=True)
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys; from wtcourse.grade import _worker_main; sys.exit(_worker_main())",
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=env,
+                start_new_session=True,
+                text=True,
+            )
             with lock:
                 running[proc.pid] = proc
             try:
@@ -901,14 +1110,18 @@ def run(args: argparse.Namespace) -> int:
             save()
             _atomic_write(feedback / feedback_name(display), feedback_text(result))
             done = sum(1 for f2 in files if displays[f2] in results)
-            print(f"[{done}/{len(files)}] {display}: {result.score}/{result.total} {result.status}",
-                  flush=True)
+            print(
+                f"[{done}/{len(files)}] {display}: {result.score}/{result.total} {result.status}",
+                flush=True,
+            )
 
     with lock:
         save()
         for f in files:
             if displays[f] in results:
-                _atomic_write(feedback / feedback_name(displays[f]), feedback_text(results[displays[f]]))
+                _atomic_write(
+                    feedback / feedback_name(displays[f]), feedback_text(results[displays[f]])
+                )
     pool = ThreadPoolExecutor(max_workers=args.jobs)
     try:
         futures = [pool.submit(one, f) for f in todo]
@@ -921,8 +1134,11 @@ def run(args: argparse.Namespace) -> int:
         for proc in procs:
             _kill(proc)
         pool.shutdown(wait=True, cancel_futures=True)
-        print(f"\ninterrupted: {len(results)} of {len(files)} graded and saved in {csv_path}; "
-              "run the same command again to grade the rest", file=err)
+        print(
+            f"\ninterrupted: {len(results)} of {len(files)} graded and saved in {csv_path}; "
+            "run the same command again to grade the rest",
+            file=err,
+        )
         return 130
     pool.shutdown(wait=True)
     ordered = [results[displays[f]] for f in files]
@@ -940,8 +1156,11 @@ def _kill(proc: subprocess.Popen) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m wtcourse grade", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m wtcourse grade",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_arguments(parser)
     return run(parser.parse_args(argv))
 

@@ -44,8 +44,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 #: Files of /etc a Python process may want; nothing else of /etc is visible.
 ETC_FILES = (
-    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group",
-    "nsswitch.conf", "alternatives", "fonts", "mime.types",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "alternatives",
+    "fonts",
+    "mime.types",
 )
 #: Top-level system entries: bound read-only if a folder, recreated if a symlink.
 SYSTEM_ENTRIES = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32")
@@ -84,13 +92,21 @@ os.execv(sys.argv[4], sys.argv[4:])
 
 def limit_command(limits: Limits, cmd: list[str]) -> list[str]:
     """`cmd` prefixed so that it runs with `limits` and dies with its parent."""
-    return [sys.executable, "-I", "-S", "-c", LIMITER, str(limits.memory_mb << 20),
-            str(limits.cpu_seconds), str(limits.file_mb << 20), *cmd]
+    return [
+        sys.executable,
+        "-I",
+        "-S",
+        "-c",
+        LIMITER,
+        str(limits.memory_mb << 20),
+        str(limits.cpu_seconds),
+        str(limits.file_mb << 20),
+        *cmd,
+    ]
 
 
 def _package_dirs() -> list[Path]:
     import gridlib
-
     import wtcourse
 
     return [Path(gridlib.__file__).resolve().parent, Path(wtcourse.__file__).resolve().parent]
@@ -101,8 +117,14 @@ def read_only_paths(extra: list[Path] | None = None) -> list[Path]:
 
     The repository root itself is NOT bound (it holds ``solutions/``): only its packages.
     """
-    found = [Path(sys.base_prefix), Path(sys.prefix), Path(sys.exec_prefix),
-             Path(os.path.realpath(sys.executable)).parent, *_package_dirs(), *(extra or [])]
+    found = [
+        Path(sys.base_prefix),
+        Path(sys.prefix),
+        Path(sys.exec_prefix),
+        Path(os.path.realpath(sys.executable)).parent,
+        *_package_dirs(),
+        *(extra or []),
+    ]
     out: list[Path] = []
     for p in found:
         p = p.resolve()
@@ -111,12 +133,30 @@ def read_only_paths(extra: list[Path] | None = None) -> list[Path]:
     return out
 
 
-def bwrap_command(bwrap: str, work: Path, cmd: list[str], env: dict[str, str],
-                  read_only: list[Path]) -> list[str]:
+def bwrap_command(
+    bwrap: str, work: Path, cmd: list[str], env: dict[str, str], read_only: list[Path]
+) -> list[str]:
     """The bubblewrap command line that runs `cmd` confined to `work` (see the module doc)."""
-    args = [bwrap, "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
-            "--cap-drop", "ALL", "--disable-userns", "--die-with-parent", "--new-session",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    args = [
+        bwrap,
+        "--unshare-all",
+        "--unshare-user",
+        "--uid",
+        "65534",
+        "--gid",
+        "65534",
+        "--cap-drop",
+        "ALL",
+        "--disable-userns",
+        "--die-with-parent",
+        "--new-session",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+    ]
     for name in SYSTEM_ENTRIES:
         p = Path("/") / name
         if p.is_symlink():
@@ -150,11 +190,20 @@ def bwrap_available() -> tuple[str | None, str]:
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="wt-bwrap-check-") as tmp:
-            cmd = bwrap_command(path, Path(tmp), [sys.executable, "-c", "pass"],
-                                {"PATH": "/usr/bin:/bin"}, read_only_paths())
+            cmd = bwrap_command(
+                path,
+                Path(tmp),
+                [sys.executable, "-c", "pass"],
+                {"PATH": "/usr/bin:/bin"},
+                read_only_paths(),
+            )
             try:
                 done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-                why = None if done.returncode == 0 else (done.stderr.strip() or f"exit {done.returncode}")
+                why = (
+                    None
+                    if done.returncode == 0
+                    else (done.stderr.strip() or f"exit {done.returncode}")
+                )
             except (OSError, subprocess.TimeoutExpired) as exc:
                 why = f"{type(exc).__name__}: {exc}"
         _BWRAP_CHECKED[path] = why
@@ -183,27 +232,43 @@ def kernel_env(work: Path, pythonpath: list[Path]) -> dict[str, str]:
     }
 
 
-def kernel_manager(work: Path, *, bwrap: str | None, limits: Limits,
-                   pythonpath: list[Path], read_only: list[Path]) -> Any:
+def kernel_manager(
+    work: Path,
+    *,
+    bwrap: str | None,
+    limits: Limits,
+    pythonpath: list[Path],
+    read_only: list[Path],
+    max_message: int = 32 << 20,
+) -> Any:
     """A ``KernelManager`` for a python3 kernel confined to `work` (``bwrap=None``: no sandbox).
 
     The connection file and the ``ipc`` sockets live in ``work/.kernel``; interrupts are
-    sent as messages (a signal to the sandbox would stop bubblewrap, not the kernel).
+    sent as messages (a signal to the sandbox would stop bubblewrap, not the kernel). The
+    client drops any single message over `max_message` bytes. Returns ``(manager, env)``.
     """
-    from jupyter_client import KernelManager
+    import zmq.asyncio
+    from jupyter_client import AsyncKernelManager
 
     runtime = work / ".kernel"
     runtime.mkdir(mode=0o700, exist_ok=True)
     env = kernel_env(work, pythonpath)
 
-    class ConfinedKernelManager(KernelManager):  # type: ignore[misc]
+    class ConfinedKernelManager(AsyncKernelManager):  # type: ignore[misc]
         def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
             cmd = limit_command(limits, super().format_kernel_cmd(extra_arguments))
             if bwrap is None:
                 return cmd
             return bwrap_command(bwrap, work, cmd, env, read_only)
 
-    km = ConfinedKernelManager(kernel_name="python3", transport="ipc", ip=str(runtime / "k"),
-                               connection_file=str(runtime / "kernel.json"))
+    context = zmq.asyncio.Context()
+    context.setsockopt(zmq.MAXMSGSIZE, max_message)  # a larger message is dropped, not read
+    km = ConfinedKernelManager(
+        kernel_name="python3",
+        transport="ipc",
+        ip=str(runtime / "k"),
+        connection_file=str(runtime / "kernel.json"),
+        context=context,
+    )
     km.kernel_spec.interrupt_mode = "message"
     return km, env
