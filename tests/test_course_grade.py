@@ -45,7 +45,7 @@ def variant(kind: str, *cells: tuple[int, str], replace: dict[int, str] | None =
 
 
 def make_course(tmp: Path, submissions: dict[str, str]) -> Path:
-    (tmp / "solutions").mkdir()
+    (tmp / "solutions").mkdir(parents=True)
     shutil.copyfile(FIXTURE / "solutions" / NAME, tmp / "solutions" / NAME)
     (tmp / "out").mkdir()
     for who, text in submissions.items():
