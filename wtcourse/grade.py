@@ -179,7 +179,7 @@ class TeacherLesson:
                         aliases[a.asname or a.name] = (node.module, a.name)
             for stmt in tree.body:
                 call = stmt.value if isinstance(stmt, ast.Expr) else None
-                if not isinstance(call, ast.Call) or call.keywords:
+                if not isinstance(call, ast.Call):
                     continue
                 fn = call.func
                 if isinstance(fn, ast.Attribute) and isinstance(fn.value, ast.Name):
@@ -189,6 +189,11 @@ class TeacherLesson:
                 else:
                     continue
                 if re.fullmatch(r"e\d+(?:_\d+)+", attr):
+                    if call.keywords:
+                        raise ValueError(
+                            f"{solution}: the check cell {ast.unparse(call)} passes "
+                            "keyword arguments; checks take positional answers only"
+                        )
                     calls.append((receiver, attr, [ast.unparse(a) for a in call.args]))
         module_name, probes, seen = None, [], set()
         for receiver, attr, args in calls:
