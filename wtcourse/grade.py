@@ -80,10 +80,12 @@ UNISOLATED = (
     "`apt-get install bubblewrap`) or grade inside a throw-away container or VM."
 )
 DESCRIPTION = (
-    "Grade submitted notebooks. This RUNS the submitted code: each notebook runs alone in a "
-    "fresh folder, under bubblewrap when available (--sandbox), and only the data its answers "
-    "return is judged, by the teacher's checks, in this process.\n\nPATH is a notebook or a "
-    "folder (searched recursively for *.ipynb). The submitted files are never modified."
+    "Grade submitted notebooks. This RUNS the submitted code: each notebook runs alone in\n"
+    "a fresh folder, under bubblewrap when available (--sandbox), and only the data its\n"
+    "answers return is judged, by the teacher's checks, in this process.\n\n"
+    "PATH is a notebook or a folder (searched recursively for *.ipynb). The submitted files\n"
+    "are never modified. Writes OUT/grades.csv, OUT/grades.json and one feedback file per\n"
+    "submission; a re-run resumes where the last one stopped."
 )
 
 
