@@ -111,11 +111,16 @@ attempt("write grades", lambda: open({str(course / "out" / "grades.csv")!r}, "w"
 attempt("read home", lambda: open({str(course / "home" / "secret.txt")!r}).read())
 attempt("write home", lambda: open({str(course / "home" / "pwned.txt")!r}, "w").write("x"))
 attempt("network", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=3).sendall(b"pwned"))
+attempt("read other submission", lambda: open({str(course / "subs" / "honest-solution" / NAME)!r}).read())
+attempt("read grades", lambda: open({str(course / "out" / "grades.csv")!r}).read())
+attempt("list course", lambda: os.listdir({str(course)!r}))
 import subprocess
 subprocess.Popen(["{sys.executable}", "-c", "import time; time.sleep(300)", "{marker}"],
                  start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                  stderr=subprocess.DEVNULL)
 print("escaped:", attempts)
+if attempts:  # any success shows in the grade: 9.3 becomes correct
+    answer = "b"
 """
 
 
@@ -136,7 +141,7 @@ def digest_tree(*roots: Path) -> dict[str, str]:
         str(p): hashlib.sha256(p.read_bytes()).hexdigest()
         for root in roots
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and "__pycache__" not in p.parts  # the grader's own imports write these
     }
 
 
@@ -265,9 +270,7 @@ def hostile_class(course_dir: Path, port: int, marker: str) -> dict[str, str]:
         "list-metadata": notebook_text(listy),
         "no-check-cells": notebook_text(no_checks),
         "hardcoded-seed0": notebook_text(hardcoded),
-        "a-escape": notebook_text(
-            with_cells(lesson(), escape_source(course_dir, port, marker), at=2)
-        ),
+        "a-escape": notebook_text(with_cells(lesson(), escape_source(course_dir, port, marker))),
         "flood": notebook_text(with_cells(sol(), "while True:\n    print('x' * 100000)", at=4)),
         "memory-hog": notebook_text(with_cells(sol(), "hog = bytearray(16 << 30)", at=4)),
         "kernel-exit": notebook_text(with_cells(sol(), "import os\nos._exit(3)", at=6)),

@@ -1082,20 +1082,22 @@ def run(args: argparse.Namespace) -> int:
             env["PYTHONPATH"] = os.pathsep.join(
                 [str(REPO_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
             )
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    "import sys; from wtcourse.grade import _worker_main; sys.exit(_worker_main())",
-                ],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                env=env,
-                start_new_session=True,
-                text=True,
-            )
-            with lock:
+            with lock:  # no worker starts once Ctrl-C has been seen (see below)
+                if stop.is_set():
+                    return
+                proc = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-c",
+                        "import sys; from wtcourse.grade import _worker_main; sys.exit(_worker_main())",
+                    ],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    env=env,
+                    start_new_session=True,
+                    text=True,
+                )
                 running[proc.pid] = proc
             try:
                 _, stderr = proc.communicate(json.dumps(task), timeout=args.notebook_timeout + 120)
@@ -1135,8 +1137,8 @@ def run(args: argparse.Namespace) -> int:
         for fut in futures:
             fut.result()
     except KeyboardInterrupt:
-        stop.set()
         with lock:
+            stop.set()
             procs = list(running.values())
         for proc in procs:
             _kill(proc)
