@@ -338,6 +338,8 @@ def test_ctrl_c_keeps_grades(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # a background job inherits SIGINT ignored; a teacher's Ctrl-C is not ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     json_path = course / "out" / "grades.json"
     deadline = time.monotonic() + 600
@@ -350,7 +352,11 @@ def test_ctrl_c_keeps_grades(tmp_path):
         time.sleep(0.2)
     time.sleep(3)  # b-slow's kernel is running
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
+    try:
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     assert proc.returncode == 130, err
     assert "interrupted: 1 of 2 graded" in err
     assert list(rows(course)) == ["a-solution"]

@@ -670,6 +670,15 @@ def _judge(
 
 def _worker_main() -> int:
     """Entry point of a worker process: a JSON task on stdin, a JSON Result to a file."""
+    parent = os.getppid()
+
+    def orphaned() -> None:  # the grader died (crash, kill -9): stop, and the kernel with us
+        while True:
+            time.sleep(1)
+            if os.getppid() != parent:
+                os._exit(3)
+
+    threading.Thread(target=orphaned, daemon=True).start()
     task = json.loads(sys.stdin.read())
     settings = Settings(**task["settings"])
     sys.path[:0] = settings.checks_path
@@ -1132,6 +1141,8 @@ def run(args: argparse.Namespace) -> int:
                     feedback / feedback_name(displays[f]), feedback_text(results[displays[f]])
                 )
     pool = ThreadPoolExecutor(max_workers=args.jobs)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)  # `kill` stops like Ctrl-C: grades kept
     try:
         futures = [pool.submit(one, f) for f in todo]
         for fut in futures:
@@ -1154,6 +1165,10 @@ def run(args: argparse.Namespace) -> int:
     print(summary(ordered))
     print(f"wrote {csv_path}, {json_path} and {len(ordered)} feedback file(s) in {feedback}")
     return 0
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _kill(proc: subprocess.Popen) -> None:
