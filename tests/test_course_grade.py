@@ -469,3 +469,19 @@ def test_feedback_name_is_flat_and_safe():
     name = grade.feedback_name("../class/=evil/01-x.ipynb")
     assert "/" not in name and name.endswith(".md") and not name.startswith((".", "="))
     assert grade.feedback_name("a/b.ipynb") != grade.feedback_name("a_b.ipynb")
+
+
+def test_auto_without_bwrap_warns_once_and_grades(tmp_path):
+    course = make_course(tmp_path, {"a": variant("solutions"), "b": variant("lessons")})
+    done = subprocess.run(
+        command(course)[:-4] + ["--sandbox", "auto", "--seed", "3"],
+        cwd=course,
+        env={**ENV, "PATH": str(tmp_path), "HOME": str(tmp_path)},  # no bwrap on this PATH
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr.count("grading is NOT isolated") == 1
+    assert "sandbox off" in done.stdout
+    assert [rows(course)[w]["score"] for w in ("a", "b")] == ["3", "0"]
