@@ -558,6 +558,12 @@ def test_decode_refuses_pickle_bait_and_lying_headers():
         decode(_wrap(buf.getvalue() + bytes(32)))
     with pytest.raises(ValueError, match="claims shape"):
         decode(_wrap(honest + b"extra"))
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buf, {"descr": "<f8", "fortran_order": False, "shape": (0, -5)}
+    )
+    with pytest.raises(ValueError, match="negative shape"):
+        decode(_wrap(buf.getvalue()))
     with pytest.raises(ValueError, match="bad .npy header"):
         decode(_wrap(b"not an npy file at all"))
     with pytest.raises(ValueError, match="not valid base64"):
@@ -636,3 +642,26 @@ def test_checking_imports_no_notebook_machinery():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_exercises_lists_a_modules_exercises_in_id_order():
+    found = checking.exercises(fx.__name__)
+    assert list(found) == ["7.1", "7.2", "7.3", "7.4", "7.5", "7.6"]
+    assert found["7.3"] is fx.e7_3 and checking.exercises(fx) == found
+    mod = type(sys)("twice")
+    mod.a, mod.b, mod.__all__ = Exercise("1.1"), Exercise("1.1"), ["a", "b"]
+    with pytest.raises(ValueError, match="defines exercise 1.1 twice"):
+        checking.exercises(mod)
+
+
+def test_answers_that_are_not_plain_data_are_wrong_not_a_crash():
+    status, message = fx.e7_4.verdict(lambda v, f: np.array([object(), 1], dtype=object))
+    assert status == WRONG
+    assert message == (
+        "the check could not read your answer: arrays of dtype object are not accepted as data "
+        "(booleans, integers, floats or strings only)"
+    )
+    status, message = fx.e7_4.verdict(lambda v, f: np.zeros(checking.MAX_BYTES // 8 + 1))
+    assert status == WRONG and message.startswith("the check could not read your answer: ")
+    assert "too large" in message
+    assert fx.e7_4.verdict(lambda v, f: (v * f).astype(complex))[0] == WRONG

@@ -52,7 +52,25 @@ exercise and gives it up to three functions::
   :class:`NotAttempted` when not attempted, and returns an optional note shown after
   "correct ✓". It must trust nothing but ``data``: validate shapes with :func:`expect_shape`
   before indexing (any other exception it raises is reported as "wrong" with the message
-  "the check could not use your answer (...)").
+  "the check could not use your answer (...)"). The data it receives has been through
+  :func:`encode`/:func:`decode`, in the learner's kernel as in the grader: tuples arrive
+  as lists, numpy scalars as Python numbers, arrays as arrays.
+
+A multiple-choice exercise needs only a judge (the default probe passes the answer on)::
+
+    e1_5 = Exercise("1.5", "what new noise changes")
+
+    @e1_5.judge
+    def _(answer):
+        return expect_choice(answer, "sha256:…", {"a": "No: …", "b": "No: …", "c": "Right: …"})
+
+Testing a check
+---------------
+``e1_1.verdict(answer, seed=0)`` runs the three steps without showing or recording
+anything and returns ``(status, message)``: assert that the solution's answer is
+``("correct", note)`` for several seeds, and that typical mistakes get the teaching message
+you wrote. :func:`exercises` lists a check module's exercises by id (to compare with the
+lesson's ``### Exercise`` headings).
 
 What the learner sees
 ---------------------
@@ -123,6 +141,7 @@ __all__ = [
     "decode",
     "encode",
     "exercise",
+    "exercises",
     "expect_choice",
     "expect_close",
     "expect_equal",
@@ -271,6 +290,8 @@ def _text_to_array(text: Any, max_bytes: int) -> np.ndarray:
         raise ValueError(f"an encoded array has a bad .npy header ({exc})") from None
     if dtype.kind not in _ARRAY_KINDS or dtype.fields is not None or dtype.hasobject:
         raise ValueError(f"an encoded array has the refused dtype {dtype}")
+    if any(n < 0 for n in shape):
+        raise ValueError(f"an encoded array claims the negative shape {shape}")
     count = math.prod(shape)
     nbytes = count * dtype.itemsize
     if nbytes > max_bytes or nbytes != len(raw) - f.tell():
@@ -278,7 +299,10 @@ def _text_to_array(text: Any, max_bytes: int) -> np.ndarray:
             f"an encoded array claims shape {shape} of {dtype} ({nbytes} bytes) but carries "
             f"{len(raw) - f.tell()} bytes"
         )
-    return np.load(io.BytesIO(raw), allow_pickle=False)
+    try:
+        return np.load(io.BytesIO(raw), allow_pickle=False)
+    except Exception as exc:  # numpy's own checks, whatever they raise
+        raise ValueError(f"an encoded array could not be loaded ({exc})") from None
 
 
 def _from_plain(value: Any, depth: int, max_bytes: int) -> Any:
@@ -730,6 +754,27 @@ def _module_exercises(module_name: str) -> list[tuple[str, str]]:
     return sorted(found.items(), key=lambda item: _id_key(item[0]))
 
 
+def exercises(module: Any) -> dict[str, Exercise]:
+    """The :class:`Exercise` objects of a check module (object or name), by id in id order.
+
+    Found through the module's ``__all__`` (every name if it has none). Old-style checks
+    are not included. For the grader and for tests that compare headings with check ids.
+    """
+    if isinstance(module, str):
+        if module not in sys.modules:
+            raise ValueError(f"no module named {module!r} is imported")
+        module = sys.modules[module]
+    names = getattr(module, "__all__", None) or list(vars(module))
+    found: dict[str, Exercise] = {}
+    for name in names:
+        obj = getattr(module, name, None)
+        if isinstance(obj, Exercise):
+            if obj.id in found and found[obj.id] is not obj:
+                raise ValueError(f"{module.__name__} defines exercise {obj.id} twice")
+            found[obj.id] = obj
+    return dict(sorted(found.items(), key=lambda item: _id_key(item[0])))
+
+
 def progress_rows(module_name: str) -> list[ProgressRow]:
     """This session's verdict for each exercise of the check module `module_name`.
 
@@ -932,7 +977,7 @@ def expect_shape(value: Any, shape: tuple[int, ...], what: str = "the result") -
     return arr
 
 
-def _fmt_index(index: tuple[int, ...]) -> str:
+def _fmt_index(index: tuple[Any, ...]) -> str:
     return "[" + ", ".join(str(int(i)) for i in index) + "]" if index else ""
 
 
