@@ -319,6 +319,10 @@ def _run_class(tmp_path_factory, sandbox: str, names: list[str] | None = None):
         if names is not None:
             texts = {k: v for k, v in texts.items() if k in names}
         make_course(course, texts)
+        if names is None:  # a submission that is a link to the teacher's solution
+            (course / "subs" / "symlink").mkdir()
+            (course / "subs" / "symlink" / NAME).symlink_to(course / "solutions" / NAME)
+            (course / "subs" / "linked-folder").symlink_to(course / "solutions")
         (course / "out" / "grades.csv").write_text(
             ""
         )  # a grades file the escape tries to overwrite
@@ -363,7 +367,11 @@ def exercises(row):
 
 def test_the_run_completes_with_one_row_per_submission(sandboxed):
     assert sandboxed["done"].returncode == 0, sandboxed["done"].stderr[-3000:]
-    assert len(sandboxed["rows"]) == 18
+    assert len(sandboxed["rows"]) == 19, sorted(
+        sandboxed["rows"]
+    )  # the linked folder is not followed
+    row = sandboxed["rows"]["symlink"]
+    assert (row["status"], row["score"]) == ("refused: a symbolic link, not a file", "0")
     assert all(r["total"] == "3" for r in sandboxed["rows"].values())
 
 
@@ -427,7 +435,7 @@ def test_csv_cells_cannot_be_formulas(sandboxed):
 
 def test_feedback_file_per_submission(sandboxed):
     feedback = sorted((sandboxed["course"] / "out" / "feedback").glob("*.md"))
-    assert len(feedback) == 18
+    assert len(feedback) == 19
     text = next(p for p in feedback if "probe-loop" in p.name).read_text()
     assert "Score: 2 / 3" in text and "did not finish" in text
 

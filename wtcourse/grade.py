@@ -446,11 +446,17 @@ def grade_notebook(
     started = time.monotonic()
     result = Result(file=display)
     lesson = _lesson_for(path.name, settings, {} if cache is None else cache)
+    raw = b""
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            raw = fh.read(MAX_NOTEBOOK_BYTES + 1)
     except OSError as exc:
-        result.status = f"unreadable: {type(exc).__name__}: {exc.strerror or exc}"
-        raw = b""
+        result.status = (
+            "refused: a symbolic link, not a file"
+            if path.is_symlink()
+            else f"unreadable: {type(exc).__name__}: {exc.strerror or exc}"
+        )
     result.sha256 = hashlib.sha256(raw).hexdigest()
     if isinstance(lesson, str):
         result.status = f"not graded: {lesson}"
@@ -486,7 +492,7 @@ def grade_notebook(
     work = tmp / "work"
     work.mkdir(mode=0o700)
     try:
-        shutil.copyfile(path, work / path.name)
+        (work / path.name).write_bytes(raw)  # the bytes read above, never the path again
         extra = [Path(p).resolve() for p in settings.checks_path]
         from .execute import REPO_ROOT
 
@@ -792,19 +798,22 @@ def summary(results: list[Result]) -> str:
 
 
 def collect(paths: list[Path]) -> list[Path]:
-    """Notebooks named by `paths` (files, or folders searched recursively), sorted, unique."""
+    """Notebooks named by `paths` (files, or folders searched recursively), sorted, unique.
+
+    Symbolic links to folders are not followed (a submission cannot pull in the teacher's
+    files); a linked *file* is listed, and :func:`grade_notebook` refuses it.
+    """
     found: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found += [
-                f
-                for f in sorted(p.rglob("*.ipynb"))
-                if ".ipynb_checkpoints" not in f.parts and f.is_file()
-            ]
+            for folder, dirs, files in os.walk(p):  # followlinks=False
+                dirs[:] = sorted(d for d in dirs if d != ".ipynb_checkpoints")
+                found += [Path(folder) / f for f in sorted(files) if f.endswith(".ipynb")]
         else:
             found.append(p)
-    seen: set[Path] = set()
-    return [f for f in found if not (f.resolve() in seen or seen.add(f.resolve()))]
+    found.sort()
+    seen: set[str] = set()  # by path, not by target: a link must not hide the file it names
+    return [f for f in found if not (os.path.abspath(f) in seen or seen.add(os.path.abspath(f)))]
 
 
 def _positive_float(text: str) -> float:
