@@ -1089,7 +1089,7 @@ def run(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="wt-grade-job-") as tmp:
             out = Path(tmp) / "result.json"
             task = {
-                "path": str(f.resolve()),
+                "path": os.path.abspath(f),  # not resolve(): a link stays a link
                 "display": display,
                 "result": str(out),
                 "settings": asdict(settings),
