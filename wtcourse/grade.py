@@ -494,7 +494,7 @@ def grade_notebook(
     try:
         (work / path.name).write_bytes(raw)  # the bytes read above, never the path again
         extra = [Path(p).resolve() for p in settings.checks_path]
-        from .execute import REPO_ROOT
+        from .sandbox import REPO_ROOT
 
         km, env = kernel_manager(
             work,
@@ -877,8 +877,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--solutions",
         type=Path,
-        default=Path("solutions"),
-        help="folder of solution notebooks, matched by file name (default: solutions)",
+        default=None,
+        help="folder of solution notebooks, matched by file name "
+        "(default: the course root's solutions/)",
     )
     parser.add_argument(
         "--checks-path",
@@ -971,6 +972,9 @@ def run(args: argparse.Namespace) -> int:
     err = sys.stderr
     # --- validate everything before any work ---
     problems = [f"{p} does not exist" for p in args.paths if not p.exists()]
+    if args.solutions is None:
+        root = getattr(args, "root", None)
+        args.solutions = Path(root) / "solutions" if root is not None else Path("solutions")
     if not args.solutions.is_dir():
         problems.append(f"--solutions {args.solutions} is not a folder")
     problems += [f"--checks-path {p} is not a folder" for p in args.checks_path if not p.is_dir()]
@@ -1095,10 +1099,10 @@ def run(args: argparse.Namespace) -> int:
                 "settings": asdict(settings),
             }
             env = dict(os.environ)
-            from .execute import REPO_ROOT
-
+            # the folder that holds this wtcourse package (a checkout or site-packages)
+            pkg_parent = str(Path(__file__).resolve().parents[1])
             env["PYTHONPATH"] = os.pathsep.join(
-                [str(REPO_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+                [pkg_parent] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
             )
             with lock:  # no worker starts once Ctrl-C has been seen (see below)
                 if stop.is_set():
