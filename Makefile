@@ -88,10 +88,10 @@ map: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
-## make grade SUBMISSIONS=dir: grade submitted notebooks (this RUNS their code: use a sandbox)
+## make grade SUBMISSIONS=dir: grade submissions, each in a bubblewrap sandbox (writes grades.csv, grades.json, feedback/)
 SUBMISSIONS ?= submissions
 grade: $(STAMP)
-	$(BIN)/python -m wtcourse grade $(SUBMISSIONS) --out grades.csv --json grades.json
+	$(BIN)/python -m wtcourse grade $(SUBMISSIONS) --out .
 
 clean-venv:
 	rm -rf $(VENV) $(LOWEST)
