@@ -38,7 +38,6 @@ import copy
 import html
 import json
 import math
-import os
 import re
 import shutil
 import sys
@@ -603,7 +602,9 @@ def build_site(
     out = Path(out)
     loaded = [nbformat.read(p, as_version=4) for p in notebooks]
     _prepare_out(out)
-    infos = [lesson_info(nb, fallback=p.stem, log=log) for nb, p in zip(loaded, notebooks)]
+    infos = [
+        lesson_info(nb, fallback=p.stem, log=log) for nb, p in zip(loaded, notebooks, strict=True)
+    ]
     hrefs = [f"{p.stem}.html" for p in notebooks]
     pages = []
     mathjax_url = None
@@ -623,7 +624,7 @@ def build_site(
     (out / LAB_CSS_FILE).write_text(lab_css(), encoding="utf-8")
     plotly_written = False
     with tempfile.TemporaryDirectory(prefix="wt-html-") as tmp:
-        for i, (path, nb) in enumerate(zip(notebooks, loaded)):
+        for i, (path, nb) in enumerate(zip(notebooks, loaded, strict=True)):
             if run:
                 workdir = Path(tmp) / f"{i:03d}"
                 shutil.copytree(
@@ -652,7 +653,9 @@ def build_site(
             log(f"wrote {page}")
     index = out / "index.html"
     index.write_text(
-        render_index(list(zip(hrefs, infos)), mathjax_url=mathjax_url, learner=learner),
+        render_index(
+            list(zip(hrefs, infos, strict=True)), mathjax_url=mathjax_url, learner=learner
+        ),
         encoding="utf-8",
     )
     log(f"wrote {index}")

@@ -206,7 +206,7 @@ def write_static_fixtures(folder: Path) -> list[Path]:
         metadata={"kernelspec": KERNELSPEC},
     )
     paths = [folder / "90-figures.ipynb", folder / "91-text.ipynb"]
-    for nb, path in zip((nb1, nb2), paths):
+    for nb, path in zip((nb1, nb2), paths, strict=True):
         nbformat.write(nb, path)
     return paths
 
