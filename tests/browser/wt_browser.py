@@ -185,7 +185,11 @@ def write_static_fixtures(folder: Path) -> list[Path]:
                 execution_count=1,
                 outputs=[new_output("stream", name="stdout", text="hello\n")],
             ),
-            new_markdown_cell("## A contour\nThe loss $L(w) = \\|y - Xw\\|^2$ over the grid."),
+            new_markdown_cell(
+                # \mathcal and \mathbb: the variants that asked for missing TeX fonts.
+                "## A contour\nThe loss $L(w) = \\|y - Xw\\|^2$ over the grid "
+                "$\\mathcal{G} \\subset \\mathbb{R}^2$."
+            ),
             fig_cell,
             slider_cell,
             widget_cell,
@@ -653,6 +657,7 @@ if (!panel) { return false; }
 panel.context.model.dirty = false;   // nothing to save: leave without a prompt
 if (panel.sessionContext.session) { await panel.sessionContext.shutdown(); }
 window.__wtPanel = null;
+panel.dispose();
 return true;
 """
 
@@ -761,8 +766,13 @@ class LabNotebook:
 
     # -- actions
     def open(self) -> LabNotebook:
-        """Load JupyterLab, open the notebook and wait until its kernel is ready."""
-        self.driver.get(f"{self.server.url}/lab?reset&token={self.server.token}")
+        """Load JupyterLab (unless this page already shows it), open the notebook and wait
+        until its kernel is ready."""
+        loaded = self.driver.current_url.startswith(f"{self.server.url}/lab") and (
+            self.driver.execute_script("return !!window.jupyterapp;")
+        )
+        if not loaded:
+            self.driver.get(f"{self.server.url}/lab?reset&token={self.server.token}")
         try:
             wait_for(
                 lambda: self.driver.execute_script("return !!window.jupyterapp;"),
@@ -817,5 +827,17 @@ class LabNotebook:
             self.fail(str(exc))
 
     def close(self) -> None:
-        """Shut the notebook's kernel down and mark it clean (nothing is saved)."""
-        self._job("close", _CLOSE, f"{self.path} to close", timeout=60)
+        """Shut the notebook's kernel down and mark it clean (nothing is saved).
+
+        Best effort (it runs after a failure too): the server's shutdown stops the kernel
+        anyway.
+        """
+        try:
+            self.driver.execute_script(_START_JOB, "close", _CLOSE, {})
+            wait_for(
+                lambda: (self.driver.execute_script(_READ_JOB, "close") or {}).get("done"),
+                60,
+                interval=0.5,
+            )
+        except Exception:
+            pass
