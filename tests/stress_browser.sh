@@ -25,8 +25,10 @@ stop_burners() {
     kill "${burners[@]}" 2> /dev/null
     wait "${burners[@]}" 2> /dev/null
 }
+child=""
 trap stop_burners EXIT
-trap 'exit 130' INT TERM
+# Ctrl-C or kill: interrupt the running pytest (it tears its servers down), then stop.
+trap '[ -n "$child" ] && kill -INT "$child" 2> /dev/null && wait "$child"; exit 130' INT TERM
 
 echo "stress: $N runs of tests/test_browser.py $*; burners ${burners[*]}; $(nproc) CPUs;" \
      "load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -36,8 +38,13 @@ start=$(date +%s)
 for i in $(seq 1 "$N"); do
     t0=$(date +%s)
     log="$STRESS_DIR/run-$i.log"
-    if ARTIFACTS_DIR="$STRESS_DIR/run-$i" "$PYTHON" -m pytest tests/test_browser.py -q "$@" \
-            > "$log" 2>&1; then
+    ARTIFACTS_DIR="$STRESS_DIR/run-$i" "$PYTHON" -m pytest tests/test_browser.py -q "$@" \
+        > "$log" 2>&1 &
+    child=$!
+    wait "$child"
+    status=$?
+    child=""
+    if [ "$status" -eq 0 ]; then
         passed=$((passed + 1))
         verdict=pass
     else

@@ -390,9 +390,6 @@ def test_jupyterlab_runs_the_notebook_and_its_slider_responds(browser, lab):
         st = nb.wait_for_figures(2)  # the contour (plotly mimetype) and the FigureWidget
         if st["plots"] != 2:
             nb.fail(f"expected 2 figures, found {st['plots']}")
-        readout = wait_for(lambda: _panel_find(browser, ".wt-readout"), 60, what="the widget")
-        slider = _panel_find(browser, ".jupyter-widgets.widget-slider")
-        assert slider is not None and readout.text == "k squared = 9"
 
         def title():
             return browser.execute_script(
@@ -401,10 +398,13 @@ def test_jupyterlab_runs_the_notebook_and_its_slider_responds(browser, lab):
                 "return t.length ? t[t.length - 1].textContent : '';"
             )
 
-        assert title() == "k = 3"
-        _press_right(browser, slider)  # k: 3 -> 4
         try:
-            wait_for(lambda: readout.text == "k squared = 16", 60, what="the readout to follow")
+            readout = wait_for(lambda: _panel_find(browser, ".wt-readout"), 60, what="the label")
+            slider = wait_for(lambda: _panel_find(browser, ".widget-slider"), 60, what="a slider")
+            wait_for(lambda: readout.text == "k squared = 9", 60, what="the label's first value")
+            wait_for(lambda: title() == "k = 3", 60, what="the FigureWidget's title")
+            _press_right(browser, slider)  # k: 3 -> 4
+            wait_for(lambda: readout.text == "k squared = 16", 60, what="the label to follow")
             wait_for(lambda: title() == "k = 4", 60, what="the FigureWidget to follow")
         except TimeoutError as exc:
             nb.fail(str(exc))
@@ -430,15 +430,14 @@ def _lab_lesson(browser, lab, name: str) -> tuple[wt_browser.LabNotebook, dict]:
 def test_jupyterlab_runs_a_lesson_and_draws_its_figures(browser, lab):
     nb, st = _lab_lesson(browser, lab, LAB_LESSON)
     try:
-        slider = _panel_find(browser, ".jupyter-widgets.widget-slider")
-        if slider is not None:  # a widget slider responds to the keyboard
+        try:  # the lesson's widget slider (its solution shows one) responds to the keyboard
+            slider = wait_for(lambda: _panel_find(browser, ".widget-slider"), 60, what="a slider")
             readout = slider.find_element("css selector", ".widget-readout")
-            value = readout.text
+            value = wait_for(lambda: readout.text, 60, what="the slider's readout")
             _press_right(browser, slider)
-            try:
-                wait_for(lambda: readout.text != value, 60, what="the lesson's slider to move")
-            except TimeoutError as exc:
-                nb.fail(str(exc))
+            wait_for(lambda: readout.text != value, 60, what="the lesson's slider to move")
+        except TimeoutError as exc:
+            nb.fail(str(exc))
         browser.save_screenshot(str(wt_browser.artifacts_dir() / "lab-00-start-here.png"))
     finally:
         nb.close()
@@ -458,6 +457,12 @@ def test_run_all_with_a_wrong_answer_runs_every_cell_and_draws_every_figure(brow
         others = {k: v for k, v in checks.items() if k != "1.2"}
         if any(v != contract.NOT_ATTEMPTED for v in others.values()):
             nb.fail(f"the unanswered exercises reported {others}")
+        at = next(
+            c["index"] for c in st["cells"] if any(r["exercise"] == "1.2" for r in c["checks"])
+        )
+        browser.execute_script(  # the verdict on screen for the screenshot
+            "window.__wtPanel.content.widgets[arguments[0]].node.scrollIntoView();", at
+        )
         browser.save_screenshot(str(wt_browser.artifacts_dir() / "lab-01-wrong-answer.png"))
     finally:
         nb.close()

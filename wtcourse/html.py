@@ -785,6 +785,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m wtcourse.html", description=__doc__.splitlines()[0]
     )
+    parser.add_argument(
+        "--root", type=Path, default=None, help="the course folder (default: found from here)"
+    )
     add_arguments(parser)
     return run(parser.parse_args(argv))
 
