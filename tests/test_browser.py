@@ -391,12 +391,8 @@ def test_jupyterlab_runs_the_notebook_and_its_slider_responds(browser, lab):
         if st["plots"] != 2:
             nb.fail(f"expected 2 figures, found {st['plots']}")
 
-        def title():
-            return browser.execute_script(
-                "var t = window.__wtPanel.node.querySelectorAll("
-                "'.jp-OutputArea-output .plot-container .gtitle');"
-                "return t.length ? t[t.length - 1].textContent : '';"
-            )
+        def title():  # the FigureWidget's title, as plotly holds it in the drawn figure
+            return nb.state()["titles"][-1]["layout"]
 
         try:
             readout = wait_for(lambda: _panel_find(browser, ".wt-readout"), 60, what="the label")

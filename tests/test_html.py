@@ -203,10 +203,11 @@ def test_the_command_reports_page_weights(tmp_path, capsys):
     assert set(rows) >= {"index.html", "90-figures.html", "91-text.html"}
     assert "plotly.min.js" in report and "on disk" in report
     plotly = (out / site.PLOTLY_FILE).stat().st_size
-    with_figures, text_only = (out / "90-figures.html").stat().st_size, (out / "91-text.html")
-    assert rows["90-figures.html"].endswith(site._mb(with_figures + plotly))
-    assert rows["91-text.html"].split()[3] == "-"  # no plotly.js for a page without figures
-    assert rows["91-text.html"].endswith(site._mb(text_only.stat().st_size))
+    css = (out / site.LAB_CSS_FILE).stat().st_size
+    size = {name: (out / name).stat().st_size for name in rows if name.endswith(".html")}
+    assert rows["90-figures.html"].endswith(site._mb(size["90-figures.html"] + css + plotly))
+    assert rows["91-text.html"].endswith(site._mb(size["91-text.html"] + css))  # no plotly.js
+    assert rows["index.html"].split()[3] == "-"  # loads no shared file
 
 
 def test_the_cli_interface_for_the_course_command(tmp_path):

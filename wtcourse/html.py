@@ -680,31 +680,31 @@ def _mb(n: int) -> str:
 
 
 def page_weights(out: Path, pages: list[Path]) -> str:
-    """A table of each page's weight (its HTML, plus plotly.js when it loads it) and the total.
+    """A table of each page's weight and the site's total.
 
-    MathJax is not counted per page: it loads the files a page's formulas need from
-    ``mathjax/`` (counted in the total).
+    A page weighs its HTML plus the shared files it loads (``lab.css``, and
+    ``plotly.min.js`` when it has a figure): what a first visit downloads, before a
+    browser caches the shared files. MathJax is not counted per page (it loads the
+    few files a page's formulas need from ``mathjax/``, counted in the total).
     """
     out = Path(out)
-    plotly = out / PLOTLY_FILE
-    plotly_size = _size(plotly) if plotly.is_file() else 0
+    shared = {
+        name: _size(out / name) for name in (LAB_CSS_FILE, PLOTLY_FILE) if (out / name).is_file()
+    }
     width = max(len(p.name) for p in pages)
-    rows = [f"{'page':<{width}}  {'HTML':>9}  {'+ plotly.js':>11}  {'first load':>10}"]
+    rows = [f"{'page':<{width}}  {'HTML':>9}  {'+ shared files':>14}  {'first load':>10}"]
     for page in pages:
-        size = _size(page)
-        uses = f'src="{PLOTLY_FILE}"' in page.read_text(encoding="utf-8")
-        extra = plotly_size if uses else 0
+        size, text = _size(page), page.read_text(encoding="utf-8")
+        extra = sum(n for name, n in shared.items() if f'"{name}"' in text)
         rows.append(
-            f"{page.name:<{width}}  {_mb(size):>9}  {(_mb(extra) if uses else '-'):>11}"
+            f"{page.name:<{width}}  {_mb(size):>9}  {(_mb(extra) if extra else '-'):>14}"
             f"  {_mb(size + extra):>10}"
         )
-    pages_total = sum(_size(p) for p in pages)
     mathjax = _size(out / "mathjax") if (out / "mathjax").is_dir() else 0
-    rows.append(
-        f"site {out}: {_mb(_size(out))} on disk = pages {_mb(pages_total)}"
-        + (f" + {PLOTLY_FILE} {_mb(plotly_size)} (once, shared)" if plotly_size else "")
-        + (f" + mathjax/ {_mb(mathjax)}" if mathjax else "")
-    )
+    parts = [f"pages {_mb(sum(_size(p) for p in pages))}"]
+    parts += [f"{name} {_mb(n)} (once, shared)" for name, n in shared.items()]
+    parts += [f"mathjax/ {_mb(mathjax)}"] if mathjax else []
+    rows.append(f"site {out}: {_mb(_size(out))} on disk = " + " + ".join(parts))
     return "\n".join(rows)
 
 

@@ -684,7 +684,14 @@ panel.content.widgets.forEach((cell, index) => {
 });
 const plots = Array.from(panel.node.querySelectorAll(
   '.jp-OutputArea-output .plot-container.plotly'));
+const graphs = Array.from(panel.node.querySelectorAll('.jp-OutputArea-output .js-plotly-plot'));
 return {
+  titles: graphs.map(g => {
+    const title = (g.layout || {}).title;
+    return {layout: (title && typeof title === 'object') ? (title.text || '') : (title || ''),
+            drawn: Array.from(g.querySelectorAll('.gtitle')).map(e => e.textContent).join('|')};
+  }),
+  ys: graphs.map(g => (g.data && g.data[0] && g.data[0].y) ? Array.from(g.data[0].y).slice(0, 3) : null),
   path: panel.context.path,
   kernel: kernel ? kernel.status : 'no kernel',
   connection: kernel ? kernel.connectionStatus : 'no kernel',
@@ -741,9 +748,14 @@ class LabNotebook:
             return "(the notebook is not open)"
         counts = [c["count"] for c in st["cells"] if not c["blank"]]
         errors = [f"cell {c['index']}: {e}" for c in st["cells"] for e in c["errors"]]
+        try:
+            console = page_errors(self.driver)
+        except Exception as exc:
+            console = [repr(exc)]
         return (
             f"kernel {st['kernel']!r} ({st['connection']}); execution counts {counts}; "
-            f"errors {errors}; plots {st['drawn']}/{st['plots']} drawn"
+            f"errors {errors}; plots {st['drawn']}/{st['plots']} drawn; titles (layout, drawn) "
+            f"{st['titles']}; console errors {console}"
         )
 
     def fail(self, message: str):
