@@ -3,7 +3,6 @@
 It asserts that every implementation gives the same values (and the same top-k) and
 that the results JSON has the expected keys. It never asserts a timing.
 """
-
 from __future__ import annotations
 
 import json
@@ -21,45 +20,23 @@ RUN = ROOT / "bench" / "run.py"
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
-    proc = subprocess.run(
-        [sys.executable, "-W", "error", str(RUN), "--quick", "--out-dir", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=ROOT,
-    )
+    proc = subprocess.run([sys.executable, "-W", "error", str(RUN), "--quick", "--out-dir", str(out)],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc, json.loads((out / "results.json").read_text()), (out / "RESULTS.md").read_text()
 
 
 def test_results_json_has_the_expected_keys(quick):
     _, res, _ = quick
-    for key in (
-        "date",
-        "mode",
-        "machine",
-        "memory_method",
-        "bandwidth",
-        "cases",
-        "agreement",
-        "honesty",
-        "targets",
-    ):
+    for key in ("date", "mode", "machine", "memory_method", "bandwidth", "cases", "agreement",
+                "honesty", "targets"):
         assert key in res
     assert res["mode"] == "quick"
     assert {"cpu", "cores", "numpy", "scipy", "blas"} <= set(res["machine"])
     assert res["bandwidth"]["fill_GBps"] > 0
     for row in res["cases"]:
-        assert {
-            "group",
-            "case",
-            "method",
-            "points",
-            "seconds",
-            "points_per_s",
-            "peak_MiB",
-            "extrapolated_from",
-        } <= set(row)
+        assert {"group", "case", "method", "points", "seconds", "points_per_s", "peak_MiB",
+                "extrapolated_from"} <= set(row)
         assert row["points_per_s"] > 0
 
 
@@ -68,13 +45,8 @@ def test_every_method_and_case_is_measured(quick):
     groups = {r["group"] for r in res["cases"]}
     assert groups == {"post grid", "2-D grids", "batch size", "top-k on cubes", "lesson 05 network"}
     post = {r["method"] for r in res["cases"] if r["group"] == "post grid"}
-    assert post == {
-        "np.vectorize (post)",
-        "scipy brute",
-        "broadcast (meshgrid + chunks)",
-        "gridlib generic chunked",
-        "gridlib least squares",
-    }
+    assert post == {"np.vectorize (post)", "scipy brute", "broadcast (meshgrid + chunks)",
+                    "gridlib generic chunked", "gridlib least squares"}
     # slow baselines measured on a subset say so
     assert any(r["extrapolated_from"] for r in res["cases"])
 
@@ -87,7 +59,7 @@ def test_all_implementations_give_the_same_values(quick):
         assert set(diffs) == {"vectorize", "brute", "broadcast", "generic"}
         for method, d in diffs.items():
             assert d < 1e-12, (case, method, d)
-    assert max(agree["agreement_mlp"].values()) < 1e-12  # looped and batched network forward
+    assert max(agree["agreement_mlp"].values()) < 1e-12      # looped and batched network forward
 
 
 def test_top_k_agrees_across_implementations(quick):
@@ -107,7 +79,7 @@ def test_least_squares_path_is_numerically_honest(quick):
             assert r["max_rel_diff_vs_direct"] < 1e-12, r["case"]
     assert res["honesty"]
     for h in res["honesty"]:
-        assert h["lsq_vs_exact"] < 1e-12, h  # the least-squares path is right
+        assert h["lsq_vs_exact"] < 1e-12, h          # the least-squares path is right
         if h["grid"] == "post grid":
             assert h["lsq_vs_direct"] < 1e-12, h
 
@@ -116,20 +88,18 @@ def test_output_table_and_progress(quick):
     proc, res, md = quick
     assert "| case | method |" in proc.stdout and md.startswith("# gridlib benchmarks")
     assert "extrapolated from" in md and res["machine"]["cpu"] in md
-    assert "gridlib least squares" in proc.stderr  # progress lines name what is measured
+    assert "gridlib least squares" in proc.stderr       # progress lines name what is measured
 
 
 @pytest.mark.parametrize("target", [3, 7, 64, 10_000])
 def test_subgrid_takes_the_leading_corner(target):
     import importlib.util
-
     spec = importlib.util.spec_from_file_location("bench_run", RUN)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     import gridlib
-
     g = gridlib.Grid.linspace(a=(0, 1, 5), b=(0, 1, 4), c=(0, 1, 3))
     s = mod.subgrid(g, target)
     assert s.size >= min(target, g.size)
     for full, part in zip(g.axes, s.axes):
-        np.testing.assert_array_equal(full[: len(part)], part)
+        np.testing.assert_array_equal(full[:len(part)], part)

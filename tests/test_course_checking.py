@@ -5,16 +5,8 @@ import pytest
 
 from wtcourse import checking
 from wtcourse.checking import (
-    MIME_TYPE,
-    NotAttempted,
-    call,
-    exercise,
-    expect_choice,
-    expect_close,
-    expect_equal,
-    expect_shape,
-    is_placeholder,
-)
+    MIME_TYPE, NotAttempted, call, exercise, expect_choice, expect_close, expect_equal,
+    expect_shape, is_placeholder)
 
 
 @exercise("1.2")
@@ -32,8 +24,7 @@ def e2_1(value):
 def test_placeholder_argument_is_not_attempted(capsys):
     assert e1_2(...) is None
     assert capsys.readouterr().out.strip() == (
-        "Exercise 1.2 — not attempted yet: replace the `...` placeholder and run this cell again."
-    )
+        "Exercise 1.2 — not attempted yet: replace the `...` placeholder and run this cell again.")
 
 
 def test_function_returning_placeholder_is_not_attempted(capsys):
@@ -49,12 +40,9 @@ def test_correct_with_note(capsys):
 
 
 def test_wrong_raises_teaching_assertion(capsys):
-    with pytest.raises(
-        AssertionError,
-        match=r"^Exercise 1\.2 — not quite: batch_loss\(W\): 2 of 2 "
-        r"entries differ; the worst is batch_loss\(W\)\[1\] = 7, expected 25\. "
-        r"Hint: sum the squares along axis 1\.$",
-    ):
+    with pytest.raises(AssertionError, match=r"^Exercise 1\.2 — not quite: batch_loss\(W\): 2 of 2 "
+                       r"entries differ; the worst is batch_loss\(W\)\[1\] = 7, expected 25\. "
+                       r"Hint: sum the squares along axis 1\.$"):
         e1_2(lambda W: W.sum(axis=1))
     assert "not quite" in capsys.readouterr().out
 
@@ -62,10 +50,7 @@ def test_wrong_raises_teaching_assertion(capsys):
 def test_learner_exception_is_wrong_and_chained(capsys):
     def broken(W):
         raise ValueError("shapes do not align")
-
-    with pytest.raises(
-        AssertionError, match="your code raised ValueError: shapes do not align"
-    ) as info:
+    with pytest.raises(AssertionError, match="your code raised ValueError: shapes do not align") as info:
         e1_2(broken)
     assert isinstance(info.value.__cause__, ValueError)
 
@@ -88,19 +73,13 @@ def test_report_publishes_display_data(monkeypatch):
 
     monkeypatch.setattr(checking, "_ipython_shell", lambda: Shell())
     import IPython.display
-
-    monkeypatch.setattr(
-        IPython.display, "publish_display_data", lambda data: published.append(data)
-    )
+    monkeypatch.setattr(IPython.display, "publish_display_data", lambda data: published.append(data))
     with pytest.raises(AssertionError):
         e2_1(4)
     (bundle,) = published
     assert bundle["text/plain"] == "Exercise 2.1 — not quite: value: expected 3, got 4."
-    assert bundle[MIME_TYPE] == {
-        "exercise": "2.1",
-        "status": "wrong",
-        "message": "value: expected 3, got 4.",
-    }
+    assert bundle[MIME_TYPE] == {"exercise": "2.1", "status": "wrong",
+                                 "message": "value: expected 3, got 4."}
 
 
 def test_is_placeholder_and_call():
@@ -111,27 +90,20 @@ def test_is_placeholder_and_call():
         call(3)
 
 
-@pytest.mark.parametrize(
-    "got, expected, hint",
-    [
-        (np.zeros((5, 1)), (5,), "did you keep a trailing axis"),
-        (np.zeros((3, 2)), (2, 3), "the axes are swapped"),
-        (np.zeros(5), (5, 1), "a trailing axis of length 1 is missing"),
-        (np.float64(1.0), (5,), "did you sum over every axis"),
-    ],
-)
+@pytest.mark.parametrize("got, expected, hint", [
+    (np.zeros((5, 1)), (5,), "did you keep a trailing axis"),
+    (np.zeros((3, 2)), (2, 3), "the axes are swapped"),
+    (np.zeros(5), (5, 1), "a trailing axis of length 1 is missing"),
+    (np.float64(1.0), (5,), "did you sum over every axis"),
+])
 def test_expect_shape_hints(got, expected, hint):
-    with pytest.raises(
-        AssertionError,
-        match=rf"losses: expected shape {re_shape(expected)}, "
-        rf"got {re_shape(got.shape)} — .*{hint}",
-    ):
+    with pytest.raises(AssertionError, match=rf"losses: expected shape {re_shape(expected)}, "
+                       rf"got {re_shape(got.shape)} — .*{hint}"):
         expect_shape(got, expected, "losses")
 
 
 def re_shape(shape):
     import re
-
     return re.escape(str(tuple(shape)))
 
 
@@ -145,9 +117,7 @@ def test_expect_close_scalar_and_nan():
 
 def test_expect_equal_arrays():
     expect_equal(np.arange(3), np.arange(3))
-    with pytest.raises(
-        AssertionError, match=r"idx: 1 of 3 entries differ; the first is idx\[2\] = "
-    ):
+    with pytest.raises(AssertionError, match=r"idx: 1 of 3 entries differ; the first is idx\[2\] = "):
         expect_equal(np.array([0, 1, 5]), np.arange(3), "idx")
 
 
@@ -172,11 +142,8 @@ def test_choice_exercise_not_attempted_wrong_correct(capsys):
     @exercise("3.1")
     def e3_1(answer):
         return expect_choice(answer, "a", {"a": "Yes.", "b": "No: that is the gradient."})
-
     e3_1(...)
-    with pytest.raises(
-        AssertionError, match=r"Exercise 3\.1 — not quite: \(b\) is not right: No: "
-    ):
+    with pytest.raises(AssertionError, match=r"Exercise 3\.1 — not quite: \(b\) is not right: No: "):
         e3_1("b")
     e3_1("A")
     out = capsys.readouterr().out.splitlines()
@@ -187,10 +154,7 @@ def test_choice_exercise_not_attempted_wrong_correct(capsys):
 def test_checking_imports_no_notebook_machinery():
     import subprocess
     import sys
-
-    code = (
-        "import sys, wtcourse.checking, wtcourse; "
-        "bad = [m for m in ('nbformat', 'nbclient') if m in sys.modules]; "
-        "assert not bad, bad"
-    )
+    code = ("import sys, wtcourse.checking, wtcourse; "
+            "bad = [m for m in ('nbformat', 'nbclient') if m in sys.modules]; "
+            "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -20,24 +20,18 @@ SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 
 # ----------------------------------------------------------------- placeholders
 
-
 def test_function_region_returns_placeholder():
-    src = (
-        'def batch_loss(W, X, y):\n    """Doc."""\n    ### BEGIN SOLUTION\n'
-        '    R = y[None, :] - W @ X.T\n    return np.einsum("ij,ij->i", R, R)\n'
-        "    ### END SOLUTION\n"
-    )
-    assert strip_solutions(src) == (
-        'def batch_loss(W, X, y):\n    """Doc."""\n    return ...  # YOUR CODE HERE\n'
-    )
+    src = ('def batch_loss(W, X, y):\n    """Doc."""\n    ### BEGIN SOLUTION\n'
+           '    R = y[None, :] - W @ X.T\n    return np.einsum("ij,ij->i", R, R)\n'
+           '    ### END SOLUTION\n')
+    assert strip_solutions(src) == ('def batch_loss(W, X, y):\n    """Doc."""\n'
+                                    '    return ...  # YOUR CODE HERE\n')
 
 
 def test_top_level_region_one_line_per_name():
     src = "x = 1\n### BEGIN SOLUTION\nW, b = 1, 2\nlr: float = 0.1\nfor k in range(3):\n    W += k\n### END SOLUTION\nprint(W)"
-    assert strip_solutions(src) == (
-        "x = 1\nW = ...  # YOUR CODE HERE\nb = ...  # YOUR CODE HERE\n"
-        "lr = ...  # YOUR CODE HERE\nk = ...  # YOUR CODE HERE\nprint(W)"
-    )
+    assert strip_solutions(src) == ("x = 1\nW = ...  # YOUR CODE HERE\nb = ...  # YOUR CODE HERE\n"
+                                    "lr = ...  # YOUR CODE HERE\nk = ...  # YOUR CODE HERE\nprint(W)")
 
 
 def test_region_without_names_is_a_comment():
@@ -54,22 +48,16 @@ def test_indented_region_without_return_stays_valid():
 
 
 def test_nested_return_counts():
-    src = (
-        "def f(x):\n    ### BEGIN SOLUTION\n    if x > 0:\n        return x\n    else:\n"
-        "        return -x\n    ### END SOLUTION"
-    )
+    src = ("def f(x):\n    ### BEGIN SOLUTION\n    if x > 0:\n        return x\n    else:\n"
+           "        return -x\n    ### END SOLUTION")
     assert strip_solutions(src) == "def f(x):\n    return ...  # YOUR CODE HERE"
 
 
 def test_top_level_def_keeps_signature_and_docstring():
-    src = (
-        '### BEGIN SOLUTION\n@decorator\ndef grad(w,\n         X):\n    """Gradient.\n\n    Long.\n    """\n'
-        "    return 2 * X.T @ w\nstep = 0.1\n### END SOLUTION"
-    )
-    assert strip_solutions(src) == (
-        '@decorator\ndef grad(w,\n         X):\n    """Gradient.\n\n    Long.\n'
-        '    """\n    return ...  # YOUR CODE HERE\nstep = ...  # YOUR CODE HERE'
-    )
+    src = ('### BEGIN SOLUTION\n@decorator\ndef grad(w,\n         X):\n    """Gradient.\n\n    Long.\n    """\n'
+           '    return 2 * X.T @ w\nstep = 0.1\n### END SOLUTION')
+    assert strip_solutions(src) == ('@decorator\ndef grad(w,\n         X):\n    """Gradient.\n\n    Long.\n'
+                                    '    """\n    return ...  # YOUR CODE HERE\nstep = ...  # YOUR CODE HERE')
 
 
 def test_whole_cell_answer():
@@ -86,22 +74,18 @@ def test_magics_in_region_are_understood():
     assert strip_solutions(src) == "# YOUR CODE HERE"
 
 
-@pytest.mark.parametrize(
-    "src, match",
-    [
-        ("### BEGIN SOLUTION\nx = 1", "BEGIN SOLUTION without END"),
-        ("x = 1\n### END SOLUTION", "END SOLUTION without BEGIN"),
-        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "nested"),
-        ("### BEGIN SOLUTION\nx = (\n### END SOLUTION\n)", "not valid Python on its own"),
-    ],
-)
+@pytest.mark.parametrize("src, match", [
+    ("### BEGIN SOLUTION\nx = 1", "BEGIN SOLUTION without END"),
+    ("x = 1\n### END SOLUTION", "END SOLUTION without BEGIN"),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "nested"),
+    ("### BEGIN SOLUTION\nx = (\n### END SOLUTION\n)", "not valid Python on its own"),
+])
 def test_bad_markers(src, match):
     with pytest.raises(GenerationError, match=match):
         strip_solutions(src)
 
 
 # ----------------------------------------------------------------- notebooks
-
 
 def executed_solution():
     nb = nbformat.read(FIXTURE, as_version=4)
@@ -222,10 +206,7 @@ def test_bad_solution_is_an_error(course, capsys):
     nb.cells[3].source = nb.cells[3].source.replace("    ### END SOLUTION", "")
     nbformat.write(nb, course / "solutions" / "99-tiny.ipynb")
     assert run(course) == 2
-    assert (
-        "99-tiny: cell 3 (id cell-03): line 3: BEGIN SOLUTION without END"
-        in capsys.readouterr().err
-    )
+    assert "99-tiny: cell 3 (id cell-03): line 3: BEGIN SOLUTION without END" in capsys.readouterr().err
 
 
 def test_command_line(course):
@@ -240,16 +221,11 @@ def test_command_line(course):
 
 # ----------------------------------------------------------------- the real course
 
-
-@pytest.mark.parametrize(
-    "solution",
-    SOLUTIONS or [pytest.param(None, marks=pytest.mark.skip(reason="no solutions/*.ipynb yet"))],
-    ids=lambda p: p.name if p else "none",
-)
+@pytest.mark.parametrize("solution", SOLUTIONS or [pytest.param(None, marks=pytest.mark.skip(
+    reason="no solutions/*.ipynb yet"))], ids=lambda p: p.name if p else "none")
 def test_committed_lesson_is_what_the_generator_makes(solution):
     lesson = ROOT / "lessons" / solution.name
     assert lesson.exists(), f"{lesson} is missing: run `make lessons`"
     expected = notebook_text(make_lesson(nbformat.read(solution, as_version=4), solution.stem))
     assert lesson.read_text(encoding="utf-8") == expected, (
-        f"{lesson} differs from what `make lessons` generates from {solution}"
-    )
+        f"{lesson} differs from what `make lessons` generates from {solution}")

@@ -33,24 +33,13 @@ def graded(tmp_path_factory):
     subs = course / "submitted"
     texts = {
         "a-corrupt": '{"cells": [',
-        "b-loop": variant(
-            solution, lambda nb: nb.cells.insert(5, v4.new_code_cell("while True:\n    pass"))
-        ),
+        "b-loop": variant(solution, lambda nb: nb.cells.insert(5, v4.new_code_cell("while True:\n    pass"))),
         "c-lesson": notebook_text(make_lesson(nbformat.read(solution, as_version=4), "99-tiny")),
         "d-solution": solution.read_text(),
         "e-wrong": variant(solution, lambda nb: setattr(nb.cells[9], "source", 'answer = "a"')),
-        "f-dead": variant(
-            solution, lambda nb: nb.cells.insert(5, v4.new_code_cell("import os\nos._exit(1)"))
-        ),
-        "g-deaf": variant(
-            solution,
-            lambda nb: nb.cells.insert(
-                5,
-                v4.new_code_cell(
-                    "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
-                ),
-            ),
-        ),
+        "f-dead": variant(solution, lambda nb: nb.cells.insert(5, v4.new_code_cell("import os\nos._exit(1)"))),
+        "g-deaf": variant(solution, lambda nb: nb.cells.insert(5, v4.new_code_cell(
+            "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"))),
     }
     for who, text in texts.items():
         (subs / who).mkdir(parents=True)
@@ -59,37 +48,17 @@ def graded(tmp_path_factory):
     (subs / "c-lesson" / ".ipynb_checkpoints" / NAME).write_text("{}")
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in subs.rglob("*.ipynb")}
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "wtcourse",
-            "grade",
-            "submitted",
-            "--out",
-            "grades.csv",
-            "--json",
-            "grades.json",
-            "--timeout",
-            "5",
-        ],
-        cwd=course,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(course)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+        [sys.executable, "-m", "wtcourse", "grade", "submitted", "--out", "grades.csv",
+         "--json", "grades.json", "--timeout", "5"],
+        cwd=course, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(course)},
+        capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in subs.rglob("*.ipynb")}
     with open(course / "grades.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     details = json.loads((course / "grades.json").read_text())
-    return {
-        "stdout": done.stdout,
-        "rows": {r["file"].split("/")[1]: r for r in rows},
-        "json": {d["file"].split("/")[1]: d for d in details},
-        "before": before,
-        "after": after,
-    }
+    return {"stdout": done.stdout, "rows": {r["file"].split("/")[1]: r for r in rows},
+            "json": {d["file"].split("/")[1]: d for d in details}, "before": before, "after": after}
 
 
 def exercises(row):
@@ -105,15 +74,7 @@ def test_warns_that_it_runs_code(graded):
 
 
 def test_one_row_per_notebook_checkpoints_skipped(graded):
-    assert sorted(graded["rows"]) == [
-        "a-corrupt",
-        "b-loop",
-        "c-lesson",
-        "d-solution",
-        "e-wrong",
-        "f-dead",
-        "g-deaf",
-    ]
+    assert sorted(graded["rows"]) == ["a-corrupt", "b-loop", "c-lesson", "d-solution", "e-wrong", "f-dead", "g-deaf"]
     assert list(next(iter(graded["rows"].values())))[:4] == ["file", "status", "score", "total"]
 
 
@@ -145,7 +106,7 @@ def test_infinite_loop_times_out_is_interrupted_and_the_rest_is_graded(graded):
 
 def test_a_hang_that_ignores_interrupts_is_abandoned(graded):
     row = graded["rows"]["g-deaf"]
-    assert row["status"] == "timeout in cell 9 of 12 (over 5 s)"  # code cells 6, 8, 9 timed out
+    assert row["status"] == "timeout in cell 9 of 12 (over 5 s)"     # code cells 6, 8, 9 timed out
     # cells 8 and 9 belong to exercise 1.2: a check that never finishes counts as wrong
     assert exercises(row) == ["correct", "wrong", "not run"] and row["score"] == "1"
     assert "did not finish within 5 s" in graded["json"]["g-deaf"]["messages"]["1.2"]
@@ -168,7 +129,5 @@ def test_summary_table(graded):
     lines = graded["stdout"].splitlines()
     header = next(ln for ln in lines if ln.startswith("file"))
     assert header.split() == ["file", "score", "1.1", "1.2", "1.3", "status"]
-    assert any(
-        ln.startswith("submitted/e-wrong/99-tiny.ipynb") and "2/3     ✓    ✓    ✗  ok" in ln
-        for ln in lines
-    )
+    assert any(ln.startswith("submitted/e-wrong/99-tiny.ipynb") and "2/3     ✓    ✓    ✗  ok" in ln
+               for ln in lines)

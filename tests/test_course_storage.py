@@ -30,8 +30,7 @@ def test_lesson_storage(path):
             assert cell.execution_count is None, f"{path.name} cell {i + 1} has an execution count"
     assert not has_widget_state(nb), f"{path.name} stores widget state"
     assert "exercises" in nb.metadata.get("weights_traversal", {}), (
-        f"{path.name} was not made by `make lessons`"
-    )
+        f"{path.name} was not made by `make lessons`")
 
 
 @pytest.mark.parametrize("path", notebooks("solutions"), ids=lambda p: p.name if p else "none")
@@ -42,15 +41,13 @@ def test_solution_storage(path):
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and cell.source.strip():
             assert cell.execution_count is not None, (
-                f"{path.name} cell {i + 1} was not executed: run `make solutions`"
-            )
+                f"{path.name} cell {i + 1} was not executed: run `make solutions`")
         for key in ("execution", "ExecuteTime"):
             assert key not in cell.metadata, f"{path.name} cell {i + 1} stores timing metadata"
     assert not has_widget_state(nb), f"{path.name} stores widget state"
 
 
 # --------------------------------------------------------- executing solutions
-
 
 @pytest.fixture
 def solution(tmp_path):
@@ -69,11 +66,8 @@ def test_execute_stores_outputs_without_state(solution, capsys):
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
     assert code[-1].outputs[0].text.strip() == str(solution.parent), "cwd is the notebook's folder"
-    assert any(
-        o.get("data", {}).get("text/plain") == "Exercise 1.1 — correct ✓"
-        for c in code
-        for o in c.outputs
-    )
+    assert any(o.get("data", {}).get("text/plain") == "Exercise 1.1 — correct ✓"
+               for c in code for o in c.outputs)
     assert "widgets" not in nb.metadata
     assert all("execution" not in c.metadata for c in nb.cells)
     assert not [p for p in solution.parent.iterdir() if p.name.endswith(".tmp")]

@@ -1,18 +1,10 @@
 """Vectorized gradient descent, numerical gradients, seeded data, plotting helpers."""
-
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
 import gridlib
-from gridlib import (
-    Grid,
-    LeastSquares,
-    gradient_descent,
-    gradient_check,
-    numerical_gradient,
-    plotting,
-)
+from gridlib import Grid, LeastSquares, gradient_descent, gradient_check, numerical_gradient, plotting
 
 
 def test_descent_matches_a_loop_over_starts():
@@ -73,10 +65,8 @@ def test_numerical_gradient_and_jacobian():
     x = np.array([0.3, -0.7])
     np.testing.assert_allclose(numerical_gradient(lambda v: v @ A @ v, x), x @ (A + A.T), rtol=1e-8)
     J = numerical_gradient(lambda v: np.array([np.sin(v[0]), v[0] * v[1], v[1] ** 2]), x)
-    np.testing.assert_allclose(
-        J, [[np.cos(x[0]), 0], [x[1], x[0]], [0, 2 * x[1]]], rtol=1e-8, atol=1e-10
-    )
-    res = gradient_check(lambda v: v @ A @ v, lambda v: 2 * A @ v, x)  # wrong for non-symmetric A
+    np.testing.assert_allclose(J, [[np.cos(x[0]), 0], [x[1], x[0]], [0, 2 * x[1]]], rtol=1e-8, atol=1e-10)
+    res = gradient_check(lambda v: v @ A @ v, lambda v: 2 * A @ v, x)     # wrong for non-symmetric A
     assert not res.ok and res.rel_error > 1e-2
     assert gradient_check(lambda v: v @ A @ v, lambda v: (A + A.T) @ v, x).ok
     with pytest.raises(ValueError, match="h must be a positive step"):
@@ -106,9 +96,8 @@ def test_post_data_reproduces_the_post_construction():
 def test_plotting_returns_figures_downsampled():
     ex = gridlib.post_example()
     v = gridlib.evaluate(LeastSquares(ex.X_batch, ex.y_batch), ex.grid)
-    fig = plotting.contour(
-        ex.grid, v, markers={"true": ex.true_params}, paths={"gd": np.zeros((5, 3, 2))}, max_side=50
-    )
+    fig = plotting.contour(ex.grid, v, markers={"true": ex.true_params},
+                           paths={"gd": np.zeros((5, 3, 2))}, max_side=50)
     assert isinstance(fig, go.Figure)
     assert [t.type for t in fig.data] == ["contour", "scatter"] + ["scatter"] * 3
     z = np.asarray(fig.data[0].z)

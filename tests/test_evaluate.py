@@ -1,5 +1,4 @@
 """Chunked evaluation, streaming top-k, argmin and local minima against plain loops."""
-
 import itertools
 
 import numpy as np
@@ -29,10 +28,8 @@ def test_evaluate_matches_plain_loop():
 @given(chunk=st.integers(1, 400), shape=st.lists(st.integers(1, 7), min_size=1, max_size=3))
 def test_any_chunk_size_gives_identical_values(chunk, shape):
     g = Grid([np.linspace(-1, 1, n) for n in shape])
-    f = lambda P: np.sin(P).sum(axis=1) + (P**2).prod(axis=1)  # noqa: E731
-    np.testing.assert_array_equal(
-        evaluate(f, g, chunk_size=chunk), evaluate(f, g, chunk_size=10_000)
-    )
+    f = lambda P: np.sin(P).sum(axis=1) + (P ** 2).prod(axis=1)  # noqa: E731
+    np.testing.assert_array_equal(evaluate(f, g, chunk_size=chunk), evaluate(f, g, chunk_size=10_000))
 
 
 def test_loss_is_called_per_chunk_not_per_point():
@@ -43,13 +40,8 @@ def test_loss_is_called_per_chunk_not_per_point():
 
 
 @settings(max_examples=40, deadline=None)
-@given(
-    arrays(
-        np.float64,
-        st.tuples(st.integers(1, 6), st.integers(1, 6)),
-        elements=st.floats(-1e6, 1e6, allow_nan=False),
-    )
-)
+@given(arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 6)),
+              elements=st.floats(-1e6, 1e6, allow_nan=False)))
 def test_argmin_equals_brute_force(v):
     best = min(itertools.product(*map(range, v.shape)), key=lambda ij: (v[ij], ij))
     assert argmin(v) == best
@@ -83,7 +75,7 @@ def test_top_k_equals_sorting_all_values(k, chunk, seed):
 
 
 def test_top_k_streams_a_grid_too_large_to_hold():
-    g = Grid.cube(np.zeros(8), 1.0, 9)  # 43 million points
+    g = Grid.cube(np.zeros(8), 1.0, 9)     # 43 million points
     with pytest.raises(ValueError, match="use gridlib.top_k"):
         evaluate(rosen, g, max_bytes=100_000_000)
     small = Grid.cube(np.zeros(6), 1.0, 7)
@@ -109,13 +101,8 @@ def loop_local_minima(v):
 
 
 @settings(max_examples=40, deadline=None)
-@given(
-    arrays(
-        np.float64,
-        st.lists(st.integers(1, 5), min_size=1, max_size=3).map(tuple),
-        elements=st.integers(0, 4).map(float),
-    )
-)
+@given(arrays(np.float64, st.lists(st.integers(1, 5), min_size=1, max_size=3).map(tuple),
+              elements=st.integers(0, 4).map(float)))
 def test_local_minima_match_plain_loop(v):
     res = local_minima(v)
     ref = loop_local_minima(v)
@@ -132,13 +119,10 @@ def test_local_minima_finds_two_basins_sorted():
     assert pts[0, 0] < 0 < pts[1, 0]
 
 
-@pytest.mark.parametrize(
-    "bad, err, match",
-    [
-        (lambda P: P, ValueError, r"must return shape \(4,\)"),
-        (lambda P: P.sum(axis=1)[:-1], ValueError, r"must return shape \(4,\)"),
-    ],
-)
+@pytest.mark.parametrize("bad, err, match", [
+    (lambda P: P, ValueError, r"must return shape \(4,\)"),
+    (lambda P: P.sum(axis=1)[:-1], ValueError, r"must return shape \(4,\)"),
+])
 def test_loss_returning_wrong_shape(bad, err, match):
     g = Grid.linspace(a=(0, 1, 2), b=(0, 1, 2))
     with pytest.raises(err, match=match):

@@ -1,5 +1,4 @@
 """Grid construction, indexing, chunking, refinement and bad input."""
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -69,16 +68,13 @@ def test_downsample_caps_each_axis():
     np.testing.assert_array_equal(small.axes[1], g.axes[1][sl[1]])
 
 
-@pytest.mark.parametrize(
-    "kwargs, err, match",
-    [
-        (dict(w=(0, 1, 0)), ValueError, "step for w must be positive"),
-        (dict(w=(0, 1, -0.1)), ValueError, "step for w must be positive"),
-        (dict(w=(1, 0, 0.1)), ValueError, "axis w is empty"),
-        (dict(w=(0, np.nan, 0.1)), ValueError, "must be finite"),
-        (dict(w=(0, 1)), TypeError, r"\(start, stop, step\)"),
-    ],
-)
+@pytest.mark.parametrize("kwargs, err, match", [
+    (dict(w=(0, 1, 0)), ValueError, "step for w must be positive"),
+    (dict(w=(0, 1, -0.1)), ValueError, "step for w must be positive"),
+    (dict(w=(1, 0, 0.1)), ValueError, "axis w is empty"),
+    (dict(w=(0, np.nan, 0.1)), ValueError, "must be finite"),
+    (dict(w=(0, 1)), TypeError, r"\(start, stop, step\)"),
+])
 def test_arange_bad_input(kwargs, err, match):
     with pytest.raises(err, match=match):
         Grid.arange(**kwargs)

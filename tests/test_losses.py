@@ -1,5 +1,4 @@
 """LeastSquares: sufficient statistics vs direct residuals, gradient, minimizer, stability."""
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -26,12 +25,8 @@ def exact_sse(W, X, y):
 def test_direct_matches_plain_loop():
     ex = gridlib.post_example()
     W = np.random.default_rng(1).normal(size=(30, 2)) * 5
-    np.testing.assert_allclose(
-        sum_squared_residuals(W, ex.X, ex.y), loop_sse(W, ex.X, ex.y), rtol=1e-12
-    )
-    np.testing.assert_allclose(
-        sum_squared_residuals(W, ex.X, ex.y, mean=True), loop_sse(W, ex.X, ex.y) / 45, rtol=1e-12
-    )
+    np.testing.assert_allclose(sum_squared_residuals(W, ex.X, ex.y), loop_sse(W, ex.X, ex.y), rtol=1e-12)
+    np.testing.assert_allclose(sum_squared_residuals(W, ex.X, ex.y, mean=True), loop_sse(W, ex.X, ex.y) / 45, rtol=1e-12)
 
 
 @settings(max_examples=40, deadline=None)
@@ -41,9 +36,7 @@ def test_sufficient_statistics_equal_direct_residuals(seed, n, d, mean):
     X, y = rng.normal(size=(n, d)), rng.normal(size=n) * 3
     W = rng.normal(size=(20, d)) * 4
     loss = LeastSquares(X, y, mean=mean)
-    np.testing.assert_allclose(
-        loss(W), sum_squared_residuals(W, X, y, mean=mean), rtol=1e-10, atol=1e-12
-    )
+    np.testing.assert_allclose(loss(W), sum_squared_residuals(W, X, y, mean=mean), rtol=1e-10, atol=1e-12)
 
 
 def test_grid_path_matches_direct_on_the_post_grid_to_1e_12():
@@ -85,9 +78,7 @@ def test_grid_path_equals_point_path(seed, d, chunk):
     X, y = rng.normal(size=(12, d)), rng.normal(size=12)
     loss = LeastSquares(X, y)
     g = Grid.cube(rng.normal(size=d), 1.5, 5 if d < 4 else 4)
-    np.testing.assert_allclose(
-        loss.grid_values(g, chunk_size=chunk).ravel(), loss(g.points()), rtol=1e-12, atol=1e-12
-    )
+    np.testing.assert_allclose(loss.grid_values(g, chunk_size=chunk).ravel(), loss(g.points()), rtol=1e-12, atol=1e-12)
 
 
 def test_minimizer_gradient_hessian():
@@ -116,22 +107,17 @@ def test_rank_deficient_batch_has_a_valley():
     np.testing.assert_allclose(loss(W), 0.0, atol=1e-12)
     np.testing.assert_allclose(loss([[0.0, 0.0]]), [25.0])
     g = Grid.linspace(w1=(-1, 3, 9), w2=(-2, 6, 17))
-    np.testing.assert_allclose(
-        evaluate(loss, g).ravel(), sum_squared_residuals(g.points(), X, y), atol=1e-10
-    )
+    np.testing.assert_allclose(evaluate(loss, g).ravel(), sum_squared_residuals(g.points(), X, y), atol=1e-10)
 
 
-@pytest.mark.parametrize(
-    "X, y, match",
-    [
-        (np.ones(3), np.ones(3), r"X must have shape \(n_samples, n_params\)"),
-        (np.ones((3, 2)), np.ones((3, 1)), r"y must have shape \(n_samples,\)"),
-        (np.ones((3, 2)), np.ones(4), "X has 3 rows but y has 4"),
-        (np.array([[np.nan, 1.0]]), np.ones(1), "NaN or inf"),
-        (np.ones((1, 2)), np.array([np.inf]), "NaN or inf"),
-        (np.ones((0, 2)), np.ones(0), "empty"),
-    ],
-)
+@pytest.mark.parametrize("X, y, match", [
+    (np.ones(3), np.ones(3), r"X must have shape \(n_samples, n_params\)"),
+    (np.ones((3, 2)), np.ones((3, 1)), r"y must have shape \(n_samples,\)"),
+    (np.ones((3, 2)), np.ones(4), "X has 3 rows but y has 4"),
+    (np.array([[np.nan, 1.0]]), np.ones(1), "NaN or inf"),
+    (np.ones((1, 2)), np.array([np.inf]), "NaN or inf"),
+    (np.ones((0, 2)), np.ones(0), "empty"),
+])
 def test_bad_data(X, y, match):
     with pytest.raises(ValueError, match=match):
         LeastSquares(X, y)
@@ -161,9 +147,7 @@ def fraction_sse(W, X, y):
     out = []
     for w in W.tolist():
         wf = [Fraction(v) for v in w]
-        out.append(
-            float(sum((yi - sum(a * b for a, b in zip(xi, wf))) ** 2 for xi, yi in zip(Xf, yf)))
-        )
+        out.append(float(sum((yi - sum(a * b for a, b in zip(xi, wf))) ** 2 for xi, yi in zip(Xf, yf))))
     return np.array(out)
 
 

@@ -1,5 +1,4 @@
 """gridlib.nn: the batched network against plain loops, gradient checks, symmetries, bad input."""
-
 import numpy as np
 import pytest
 
@@ -11,7 +10,7 @@ def _setup(H=5, n=6, m=9, seed=0):
     rng = np.random.default_rng(seed)
     mlp = MLP(2, H)
     P = mlp.init(rng, n, scale1=1.5, scale2=0.8)
-    P = P + 0.3 * rng.standard_normal(P.shape)  # non-zero biases too
+    P = P + 0.3 * rng.standard_normal(P.shape)        # non-zero biases too
     X = rng.normal(size=(m, 2))
     y = rng.normal(size=m)
     return mlp, P, X, y
@@ -21,8 +20,8 @@ def _forward_one(mlp, p, X):
     """Reference: one parameter vector, one sample at a time."""
     H, d = mlp.n_hidden, mlp.n_inputs
     W1 = p[: H * d].reshape(H, d)
-    b1 = p[H * d : H * d + H]
-    W2 = p[H * d + H : H * d + 2 * H]
+    b1 = p[H * d: H * d + H]
+    W2 = p[H * d + H: H * d + 2 * H]
     b2 = p[-1]
     return np.array([W2 @ np.tanh(W1 @ x + b1) + b2 for x in X])
 
@@ -90,12 +89,8 @@ def test_permutation_and_sign_flip_invariance():
     np.testing.assert_allclose(mlp.forward(Q, X), mlp.forward(P, X), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(mlp.loss(Q, X, y), mlp.loss(P, X, y), rtol=1e-12)
     # the gradient moves with the units: permuting the gradient = gradient at the permuted point
-    np.testing.assert_allclose(
-        mlp.gradient(Q, X, y),
-        mlp.permute_hidden(mlp.gradient(P, X, y), perm, signs),
-        rtol=1e-10,
-        atol=1e-13,
-    )
+    np.testing.assert_allclose(mlp.gradient(Q, X, y), mlp.permute_hidden(mlp.gradient(P, X, y), perm, signs),
+                               rtol=1e-10, atol=1e-13)
     np.testing.assert_allclose(permute_hidden(P, perm, signs), Q)
 
 
@@ -109,8 +104,7 @@ def test_filter_normalize_norms_and_zero_biases():
     assert np.all(d.b1 == 0) and np.all(d.b2 == 0)
     # directions are only rescaled per filter: unit j's row keeps its direction
     cos = np.einsum("nhk,nhk->nh", d.W1, mlp.unpack(D).W1) / (
-        np.linalg.norm(d.W1, axis=2) * np.linalg.norm(mlp.unpack(D).W1, axis=2)
-    )
+        np.linalg.norm(d.W1, axis=2) * np.linalg.norm(mlp.unpack(D).W1, axis=2))
     np.testing.assert_allclose(cos, 1.0)
     np.testing.assert_allclose(filter_normalize(D, P), Dn)
 
@@ -120,18 +114,14 @@ def test_filter_normalize_with_biases_and_zero_filter():
     P = mlp.init(np.random.default_rng(0), 1) + 0.5
     D = np.random.default_rng(1).normal(size=(1, mlp.n_params))
     W1, b1, W2, b2 = mlp.unpack(D)
-    W1 = W1.copy()
-    b1 = b1.copy()
-    W1[0, 1] = 0.0
-    b1[0, 1] = 0.0  # unit 1's filter is zero
+    W1 = W1.copy(); b1 = b1.copy()
+    W1[0, 1] = 0.0; b1[0, 1] = 0.0                 # unit 1's filter is zero
     D = mlp.pack(W1, b1, W2, b2)
     Dn = mlp.unpack(mlp.filter_normalize(D, P, zero_biases=False))
     t = mlp.unpack(P)
     full_d = np.concatenate([Dn.W1, Dn.b1[:, :, None]], axis=2)
     full_t = np.concatenate([t.W1, t.b1[:, :, None]], axis=2)
-    np.testing.assert_allclose(
-        np.linalg.norm(full_d, axis=2)[0, [0, 2]], np.linalg.norm(full_t, axis=2)[0, [0, 2]]
-    )
+    np.testing.assert_allclose(np.linalg.norm(full_d, axis=2)[0, [0, 2]], np.linalg.norm(full_t, axis=2)[0, [0, 2]])
     assert np.all(full_d[0, 1] == 0)
 
 
@@ -205,9 +195,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=25, deadline=None)
-@given(
-    H=st.integers(1, 6), n=st.integers(1, 4), m=st.integers(1, 5), seed=st.integers(0, 2**32 - 1)
-)
+@given(H=st.integers(1, 6), n=st.integers(1, 4), m=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
 def test_property_symmetry_and_batching(H, n, m, seed):
     rng = np.random.default_rng(seed)
     mlp = MLP(2, H)

@@ -1,5 +1,4 @@
 """pyproject.toml and environment.yml list the same packages with the same ranges."""
-
 import re
 import sys
 from pathlib import Path
@@ -59,17 +58,12 @@ def test_plotly_is_pinned_exactly():
 
 def test_every_range_has_lower_and_upper_bound():
     for name, spec in pyproject_requirements().items():
-        assert spec.startswith("==") or (">=" in spec and "<" in spec.replace("<=", "<")), (
-            name,
-            spec,
-        )
+        assert spec.startswith("==") or (">=" in spec and "<" in spec.replace("<=", "<")), (name, spec)
 
 
 def test_importing_gridlib_does_not_import_notebook_machinery():
     import subprocess
 
     code = "import sys, gridlib; print(sorted(m for m in ('nbformat', 'nbclient', 'nbconvert') if m in sys.modules))"
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

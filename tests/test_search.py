@@ -1,5 +1,4 @@
 """Tests of gridlib.search: plain-loop references against the vectorized functions, and bad input."""
-
 import itertools
 
 import numpy as np
@@ -11,10 +10,7 @@ from gridlib.search import coarse_to_fine, profile_bias, random_search, sobol_po
 
 def quad(P):
     P = np.asarray(P, dtype=float)
-    return (
-        (P - np.array([0.37, -1.21, 0.05])[: P.shape[1]]) ** 2
-        * np.array([1.0, 3.0, 0.5])[: P.shape[1]]
-    ).sum(axis=1)
+    return ((P - np.array([0.37, -1.21, 0.05])[: P.shape[1]]) ** 2 * np.array([1.0, 3.0, 0.5])[: P.shape[1]]).sum(axis=1)
 
 
 def loop_coarse_to_fine(f, axes, levels, num):
@@ -100,79 +96,24 @@ def test_profile_bias_matches_loop_and_lstsq():
     np.testing.assert_allclose(profile_bias(full[None, :2], X, y), [full[2]], rtol=1e-10)
 
 
-@pytest.mark.parametrize(
-    "call, exc, match",
-    [
-        (
-            lambda: coarse_to_fine("loss", gridlib.Grid.cube([0], 1, 3), 2),
-            TypeError,
-            "loss must be a callable",
-        ),
-        (lambda: coarse_to_fine(quad, np.zeros(3), 2), TypeError, "grid must be a gridlib.Grid"),
-        (
-            lambda: coarse_to_fine(quad, gridlib.Grid.cube([0], 1, 3), 0),
-            ValueError,
-            "levels must be a positive integer",
-        ),
-        (
-            lambda: coarse_to_fine(quad, gridlib.Grid.cube([0], 1, 3), 2.5),
-            TypeError,
-            "levels must be a positive integer",
-        ),
-        (
-            lambda: coarse_to_fine(quad, gridlib.Grid.cube([0], 1, 3), 2, num=1),
-            ValueError,
-            "num must be at least 2",
-        ),
-        (lambda: random_search(quad, [0, 0], [1], 5, 0), ValueError, "same shape"),
-        (
-            lambda: random_search(quad, [0, 1], [1, 1], 5, 0),
-            ValueError,
-            "upper must be greater than lower",
-        ),
-        (lambda: random_search(quad, [0, 0], [1, np.inf], 5, 0), ValueError, "must be finite"),
-        (
-            lambda: random_search(quad, [0, 0], [1, 1], 0, 0),
-            ValueError,
-            "n must be a positive integer",
-        ),
-        (
-            lambda: random_search(quad, [0, 0], [1, 1], 5, "seed"),
-            TypeError,
-            "rng must be a numpy.random.Generator",
-        ),
-        (
-            lambda: random_search(lambda P: P, [0, 0], [1, 1], 5, 0),
-            ValueError,
-            r"must return shape \(5,\)",
-        ),
-        (
-            lambda: sobol_search(quad, [0, 0], [1, 1], 8, seed=1.5),
-            TypeError,
-            "seed must be an integer",
-        ),
-        (
-            lambda: sobol_search(quad, [0, 0], [1, 1], -8, seed=1),
-            ValueError,
-            "n must be a positive integer",
-        ),
-        (
-            lambda: sobol_search(None, [0, 0], [1, 1], 8, seed=1),
-            TypeError,
-            "loss must be a callable",
-        ),
-        (
-            lambda: profile_bias([[1.0, 2.0]], np.ones((3, 1)), np.ones(3)),
-            ValueError,
-            r"W must have shape \(n_points, 1\)",
-        ),
-        (
-            lambda: profile_bias([[1.0]], np.ones((3, 1)), np.ones(4)),
-            ValueError,
-            "one target per row",
-        ),
-    ],
-)
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: coarse_to_fine("loss", gridlib.Grid.cube([0], 1, 3), 2), TypeError, "loss must be a callable"),
+    (lambda: coarse_to_fine(quad, np.zeros(3), 2), TypeError, "grid must be a gridlib.Grid"),
+    (lambda: coarse_to_fine(quad, gridlib.Grid.cube([0], 1, 3), 0), ValueError, "levels must be a positive integer"),
+    (lambda: coarse_to_fine(quad, gridlib.Grid.cube([0], 1, 3), 2.5), TypeError, "levels must be a positive integer"),
+    (lambda: coarse_to_fine(quad, gridlib.Grid.cube([0], 1, 3), 2, num=1), ValueError, "num must be at least 2"),
+    (lambda: random_search(quad, [0, 0], [1], 5, 0), ValueError, "same shape"),
+    (lambda: random_search(quad, [0, 1], [1, 1], 5, 0), ValueError, "upper must be greater than lower"),
+    (lambda: random_search(quad, [0, 0], [1, np.inf], 5, 0), ValueError, "must be finite"),
+    (lambda: random_search(quad, [0, 0], [1, 1], 0, 0), ValueError, "n must be a positive integer"),
+    (lambda: random_search(quad, [0, 0], [1, 1], 5, "seed"), TypeError, "rng must be a numpy.random.Generator"),
+    (lambda: random_search(lambda P: P, [0, 0], [1, 1], 5, 0), ValueError, r"must return shape \(5,\)"),
+    (lambda: sobol_search(quad, [0, 0], [1, 1], 8, seed=1.5), TypeError, "seed must be an integer"),
+    (lambda: sobol_search(quad, [0, 0], [1, 1], -8, seed=1), ValueError, "n must be a positive integer"),
+    (lambda: sobol_search(None, [0, 0], [1, 1], 8, seed=1), TypeError, "loss must be a callable"),
+    (lambda: profile_bias([[1.0, 2.0]], np.ones((3, 1)), np.ones(3)), ValueError, r"W must have shape \(n_points, 1\)"),
+    (lambda: profile_bias([[1.0]], np.ones((3, 1)), np.ones(4)), ValueError, "one target per row"),
+])
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
