@@ -397,11 +397,11 @@ def test_jupyterlab_runs_the_notebook_and_its_slider_responds(browser, lab):
         try:
             readout = wait_for(lambda: _panel_find(browser, ".wt-readout"), 60, what="the label")
             slider = wait_for(lambda: _panel_find(browser, ".widget-slider"), 60, what="a slider")
-            wait_for(lambda: readout.text == "k squared = 9", 60, what="the label's first value")
-            wait_for(lambda: title() == "k = 3", 60, what="the FigureWidget's title")
+            wait_for(lambda: readout.text == "k squared = 9", 120, what="the label's first value")
+            wait_for(lambda: title() == "k = 3", 120, what="the FigureWidget's title")
             _press_right(browser, slider)  # k: 3 -> 4
-            wait_for(lambda: readout.text == "k squared = 16", 60, what="the label to follow")
-            wait_for(lambda: title() == "k = 4", 60, what="the FigureWidget to follow")
+            wait_for(lambda: readout.text == "k squared = 16", 120, what="the label to follow")
+            wait_for(lambda: title() == "k = 4", 120, what="the FigureWidget to follow")
         except TimeoutError as exc:
             nb.fail(str(exc))
         browser.save_screenshot(str(wt_browser.artifacts_dir() / "lab-92-lab.png"))

@@ -682,9 +682,9 @@ panel.content.widgets.forEach((cell, index) => {
     checks: outputs.filter(o => o.data && o.data[CHECK_MIME]).map(o => o.data[CHECK_MIME]),
   });
 });
-const plots = Array.from(panel.node.querySelectorAll(
-  '.jp-OutputArea-output .plot-container.plotly'));
+// A figure is a plotly graph div (mimetype output or FigureWidget); drawn when it has an svg.
 const graphs = Array.from(panel.node.querySelectorAll('.jp-OutputArea-output .js-plotly-plot'));
+const plots = graphs;
 return {
   titles: graphs.map(g => {
     const title = (g.layout || {}).title;
@@ -697,7 +697,7 @@ return {
   connection: kernel ? kernel.connectionStatus : 'no kernel',
   cells: cells,
   plots: plots.length,
-  drawn: plots.filter(p => p.querySelector('svg.main-svg')).length,
+  drawn: plots.filter(p => p.querySelector('.plot-container svg.main-svg')).length,
 };
 """
 
@@ -826,8 +826,13 @@ class LabNotebook:
             self.fail(f"cells printed errors: {errors}")
         return st
 
-    def wait_for_figures(self, at_least: int, timeout: float = 120) -> dict[str, Any]:
-        """Wait until the notebook shows `at_least` plots and plotly has drawn every one."""
+    def wait_for_figures(self, at_least: int, timeout: float | None = None) -> dict[str, Any]:
+        """Wait until the notebook shows `at_least` plots and plotly has drawn every one.
+
+        A FigureWidget appears only after its JavaScript (plotly.js inside, ~5 MB) has come
+        from the kernel: on a loaded machine that alone can take a minute.
+        """
+        timeout = timeout or self.timeout
 
         def drawn():
             st = self.state()
