@@ -9,6 +9,7 @@
 # to $STRESS_DIR/run-K/. Exit status 0 only if every run passed. The burners are this
 # script's own children and are stopped by their process ids when it ends.
 set -u
+set -m  # job control: a background pytest does not ignore SIGINT, so it can be interrupted
 cd "$(dirname "$0")/.."
 N=${1:-20}
 [ $# -gt 0 ] && shift
