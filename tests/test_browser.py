@@ -310,7 +310,8 @@ def test_the_checks_catch_a_network_fetch_a_404_and_an_undrawn_figure(browser, s
     folder = Path(sites.root) / "bad"
     folder.mkdir(exist_ok=True)
     (folder / "bad.html").write_text(
-        '<!DOCTYPE html><html><head><script src="https://cdn.plot.ly/plotly-3.0.0.min.js">'
+        '<!DOCTYPE html><html><head><link rel="icon" href="data:,">'
+        '<script src="https://cdn.plot.ly/plotly-3.0.0.min.js">'
         '</script><link rel="stylesheet" href="missing.css"></head>'
         '<body><div class="wt-plotly" id="f1"></div></body></html>',
         encoding="utf-8",
@@ -391,8 +392,9 @@ def test_jupyterlab_runs_the_notebook_and_its_slider_responds(browser, lab):
         if st["plots"] != 2:
             nb.fail(f"expected 2 figures, found {st['plots']}")
 
-        def title():  # the FigureWidget's title, as plotly holds it in the drawn figure
-            return nb.state()["titles"][-1]["layout"]
+        def title():  # the FigureWidget's title ("k = ..."), as plotly holds it in its figure
+            found = [t["layout"] for t in nb.state()["titles"] if t["layout"].startswith("k = ")]
+            return found[0] if len(found) == 1 else None
 
         try:
             readout = wait_for(lambda: _panel_find(browser, ".wt-readout"), 60, what="the label")

@@ -682,9 +682,10 @@ panel.content.widgets.forEach((cell, index) => {
     checks: outputs.filter(o => o.data && o.data[CHECK_MIME]).map(o => o.data[CHECK_MIME]),
   });
 });
-// A figure is a plotly graph div (mimetype output or FigureWidget); drawn when it has an svg.
+// A figure is a plotly container (mimetype output or FigureWidget); drawn when it has an svg.
+const plots = Array.from(panel.node.querySelectorAll(
+  '.jp-OutputArea-output .plot-container.plotly'));
 const graphs = Array.from(panel.node.querySelectorAll('.jp-OutputArea-output .js-plotly-plot'));
-const plots = graphs;
 return {
   titles: graphs.map(g => {
     const title = (g.layout || {}).title;
@@ -697,7 +698,7 @@ return {
   connection: kernel ? kernel.connectionStatus : 'no kernel',
   cells: cells,
   plots: plots.length,
-  drawn: plots.filter(p => p.querySelector('.plot-container svg.main-svg')).length,
+  drawn: plots.filter(p => p.querySelector('svg.main-svg')).length,
 };
 """
 
