@@ -9,7 +9,9 @@
 # to $STRESS_DIR/run-K/. Exit status 0 only if every run passed. The burners are this
 # script's own children and are stopped by their process ids when it ends.
 set -u
-set -m  # job control: a background pytest does not ignore SIGINT, so it can be interrupted
+PYTEST='import signal, sys, pytest
+signal.signal(signal.SIGINT, signal.default_int_handler)
+sys.exit(pytest.main(sys.argv[1:]))'
 cd "$(dirname "$0")/.."
 N=${1:-20}
 [ $# -gt 0 ] && shift
@@ -39,7 +41,9 @@ start=$(date +%s)
 for i in $(seq 1 "$N"); do
     t0=$(date +%s)
     log="$STRESS_DIR/run-$i.log"
-    ARTIFACTS_DIR="$STRESS_DIR/run-$i" "$PYTHON" -m pytest tests/test_browser.py -q "$@" \
+    # SIGINT is ignored in background jobs of a non-interactive shell: restore Python's
+    # handler so that an interrupt reaches pytest (which then tears its servers down).
+    ARTIFACTS_DIR="$STRESS_DIR/run-$i" "$PYTHON" -c "$PYTEST" tests/test_browser.py -q "$@" \
         > "$log" 2>&1 &
     child=$!
     wait "$child"
