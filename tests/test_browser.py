@@ -127,6 +127,13 @@ def titles_under_mode_bar(driver) -> list[str]:
     )
 
 
+def browser_resources(driver) -> list[str]:
+    """Every resource the page loaded (including those the browser took from its cache)."""
+    return driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name.split('?')[0]);"
+    )
+
+
 def foreign_resources(driver, origin: str) -> list[str]:
     """Resources the page loaded from anywhere but the site's own server."""
     return driver.execute_script(
@@ -180,7 +187,8 @@ def check_page(driver, server, which: str, name: str) -> int:
     )
     if n_figures:
         driver.execute_script("document.querySelector('div.wt-plotly').scrollIntoView();")
-        assert f"/{which}/plotly.min.js" in server.paths(), "the site's plotly.js was not loaded"
+        loaded = browser_resources(driver)  # from the server or from the browser's cache
+        assert f"{server.url}/{which}/plotly.min.js" in loaded, "the site's plotly.js not loaded"
     driver.save_screenshot(str(wt_browser.artifacts_dir() / f"static-{which}-{name}.png"))
     assert server.failed() == [], f"requests that failed on {path}: {server.failed()}"
     assert wt_browser.page_errors(driver) == [], f"JavaScript errors on {path}"
