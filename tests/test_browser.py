@@ -1,23 +1,27 @@
 """Real-browser tests: the static edition and JupyterLab, in headless Chromium.
 
 Skipped (with the reason) when Chromium, chromedriver or selenium is missing;
-.ci/run installs Chromium so CI runs them. Nothing needs the internet: pages
-are served over HTTP on 127.0.0.1, JupyterLab listens on 127.0.0.1, and Chromium starts with
-background networking disabled.
+.ci/run installs Chromium so CI runs them. Nothing needs the internet: sites are
+served over HTTP on 127.0.0.1 by a server that records every request's status (a
+missing file is a 404 in its record), JupyterLab listens on 127.0.0.1, and Chromium
+starts with background networking disabled and every other host unresolvable.
+
+JupyterLab is driven through its application object, as its Galata tests do
+(see tests/browser/wt_browser.py): no menu clicks, no waiting on drawn text.
+Nothing here waits a fixed time: every wait is on a condition, with a generous
+timeout that only a broken page reaches.
 
 Screenshots are written to $ARTIFACTS_DIR, else tests/artifacts/ (git-ignored):
-``static-<site>-<page>.png`` (a page of the static edition, scrolled to its
-first figure), ``lab-<notebook>.png`` (JupyterLab after Run All, scrolled to
-the slider widget or the last figure).
+``static-<site>-<page>.png`` and ``lab-<notebook>.png``; on a JupyterLab failure,
+``lab-<notebook>-FAILED.png`` and ``.log`` (the server's log, with the kernels' stderr).
 """
+
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -25,22 +29,29 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
 import wt_browser  # noqa: E402
-from wt_browser import wait_for  # noqa: E402
+from wt_browser import PLOTLY_MIME, wait_for  # noqa: E402
+
+from wtcourse import contract  # noqa: E402
 
 REASON = wt_browser.skip_reason()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=f"browser tests skipped: {REASON}")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((REPO_ROOT / "solutions").glob("*.ipynb"))
+LESSONS = REPO_ROOT / "lessons"
 FIXTURE_PAGES = ["index", "90-figures", "91-text"]
-# The real lesson opened in JupyterLab (fast, and it has figures).
-LAB_LESSON = os.environ.get("WT_LAB_LESSON", "00-start-here.ipynb")
-PAGE_TIMEOUT = 120          # seconds: plotly.js is ~5 MB of inline script on a busy machine
-LAB_TIMEOUT = 240
-PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"      # the notebook on show
+LAB_LESSON = "00-start-here.ipynb"  # a real lesson: fast, with figures and a widget
+WRONG_LESSON = "01-loss-hypersurfaces.ipynb"  # Run All with a wrong answer to Exercise 1.2
+PAGE_TIMEOUT = 120  # seconds; only a broken page takes this long
+LAB_TIMEOUT = 300
+TIMING = re.compile(r"^Teaching: \d+ min · Exercises: \d+ min · Execution budget: under \d+ s$")
 
-PAGES = [("fixture", name) for name in FIXTURE_PAGES] + \
-        [("solutions", name) for name in ["index"] + [p.stem for p in SOLUTIONS]]
+PAGES = [("fixture", name) for name in FIXTURE_PAGES] + [
+    ("solutions", name) for name in ["index"] + [p.stem for p in SOLUTIONS]
+]
+LEARNER_PAGES = [("fixture-learner", name) for name in FIXTURE_PAGES[1:]] + [
+    ("solutions-learner", p.stem) for p in SOLUTIONS
+]
 
 
 # ------------------------------------------------------------------ fixtures
@@ -54,58 +65,91 @@ def browser(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory):
-    """The static sites, served over HTTP on 127.0.0.1 as a teacher would publish them."""
-    import functools
-    import http.server
-    import threading
-
+    """The static sites (solutions and learner editions), served over HTTP on 127.0.0.1."""
     from wtcourse import html as site
 
     root = tmp_path_factory.mktemp("sites")
     quiet = lambda msg: None  # noqa: E731
-    site.build_site(wt_browser.write_static_fixtures(root / "nb"), root / "fixture", run=False,
-                    log=quiet)
+    fixtures = wt_browser.write_static_fixtures(root / "nb")
+    site.build_site(fixtures, root / "fixture", run=False, log=quiet)
+    site.build_site(fixtures, root / "fixture-learner", run=False, log=quiet, learner=True)
     if SOLUTIONS:
         site.build_site(SOLUTIONS, root / "solutions", run=False, log=quiet)
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    global SITE_URL, SITE_ROOT
-    SITE_URL, SITE_ROOT = f"http://127.0.0.1:{server.server_address[1]}", root
-    yield root
-    server.shutdown()
-    server.server_close()
+        site.build_site(SOLUTIONS, root / "solutions-learner", run=False, log=quiet, learner=True)
+    with wt_browser.SiteServer(root) as server:
+        yield server
 
 
-SITE_URL, SITE_ROOT = "", None
-
-
-def load(driver, path: Path) -> None:
-    driver.get_log("browser")                   # forget the previous page's messages
-    inside = SITE_ROOT is not None and path.resolve().is_relative_to(Path(SITE_ROOT).resolve())
-    driver.get(f"{SITE_URL}/{path.resolve().relative_to(Path(SITE_ROOT).resolve()).as_posix()}"
-               if inside else path.as_uri())
-    wait_for(lambda: driver.execute_script("return document.readyState") == "complete",
-             PAGE_TIMEOUT, what=f"{path.name} to load")
+def load(driver, server, path: str) -> None:
+    """Load a page of the served sites and wait until its formulas and fonts are done."""
+    server.forget()
+    driver.get_log("browser")  # forget the previous page's messages
+    driver.get(f"{server.url}/{path}")
+    wait_for(
+        lambda: driver.execute_script("return document.readyState") == "complete",
+        PAGE_TIMEOUT,
+        what=f"{path} to load",
+    )
+    # MathJax runs its queue in order: a callback queued now runs after the typesetting.
+    driver.execute_script(
+        "window.__wtTypeset = !window.MathJax;"
+        "if (window.MathJax) { MathJax.Hub.Queue(function () { window.__wtTypeset = true; }); }"
+    )
+    wait_for(
+        lambda: driver.execute_script(
+            "return window.__wtTypeset === true && document.fonts.status === 'loaded';"
+        ),
+        PAGE_TIMEOUT,
+        what=f"the formulas and fonts of {path}",
+    )
 
 
 def undrawn_figures(driver) -> list[str]:
     """Ids of figure divs that plotly has not drawn (no svg.main-svg inside)."""
     return driver.execute_script(
         "return Array.from(document.querySelectorAll('div.wt-plotly'))"
-        ".filter(d => !d.querySelector('.plot-container svg.main-svg')).map(d => d.id);")
+        ".filter(d => !d.querySelector('.plot-container svg.main-svg')).map(d => d.id);"
+    )
+
+
+def titles_under_mode_bar(driver) -> list[str]:
+    """Ids of figures whose title box meets their mode bar's box."""
+    return driver.execute_script(
+        """
+        function meets(a, b) {
+          return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+        }
+        return Array.from(document.querySelectorAll('div.wt-plotly')).filter(d => {
+          const title = d.querySelector('.gtitle'), bar = d.querySelector('.modebar');
+          return title && bar && title.textContent.trim() &&
+                 meets(title.getBoundingClientRect(), bar.getBoundingClientRect());
+        }).map(d => d.id);"""
+    )
+
+
+def browser_resources(driver) -> list[str]:
+    """Every resource the page loaded (including those the browser took from its cache)."""
+    return driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name.split('?')[0]);"
+    )
+
+
+def foreign_resources(driver, origin: str) -> list[str]:
+    """Resources the page loaded from anywhere but the site's own server."""
+    return driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(n => !n.startsWith(arguments[0]) && !n.startsWith('data:'));",
+        origin,
+    )
 
 
 def view_signature(driver, gd) -> str:
     """A hash of what a figure shows (its data and layout, less the slider's own state)."""
     text = driver.execute_script(
         "var g = arguments[0]; var l = Object.assign({}, g.layout); delete l.sliders;"
-        "return JSON.stringify([g.data, l]);", gd)
+        "return JSON.stringify([g.data, l]);",
+        gd,
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -120,70 +164,195 @@ def move_slider(driver, gd, fraction: float = 0.97) -> None:
     ActionChains(driver).move_to_element_with_offset(rail, offset, 0).click().perform()
 
 
-# ------------------------------------------------------------------ static edition
 def slider_figures(driver):
     from selenium.webdriver.common.by import By
 
-    return [gd for gd in driver.find_elements(By.CSS_SELECTOR, "div.wt-plotly")
-            if driver.execute_script("return !!(arguments[0].layout.sliders || []).length;", gd)]
+    return [
+        gd
+        for gd in driver.find_elements(By.CSS_SELECTOR, "div.wt-plotly")
+        if driver.execute_script("return !!(arguments[0].layout.sliders || []).length;", gd)
+    ]
 
 
-@pytest.mark.parametrize("which,name", PAGES, ids=[f"{w}-{n}" for w, n in PAGES])
-def test_static_page_draws_every_figure_without_errors(browser, sites, which, name):
-    """Load the page once: no JS errors, every figure drawn, every plotly slider works."""
-    page = sites / which / f"{name}.html"
-    load(browser, page)
-    n_figures = browser.execute_script("return document.querySelectorAll('div.wt-plotly').length;")
-    wait_for(lambda: not undrawn_figures(browser), PAGE_TIMEOUT,
-             what=f"every figure of {page.name} to be drawn")
+def check_page(driver, server, which: str, name: str) -> int:
+    """Load a page: no JS error, no failed request, nothing fetched from elsewhere, every
+    figure drawn with its title clear of the mode bar. Returns the number of figures."""
+    path = f"{which}/{name}.html"
+    load(driver, server, path)
+    n_figures = driver.execute_script("return document.querySelectorAll('div.wt-plotly').length;")
+    wait_for(
+        lambda: not undrawn_figures(driver),
+        PAGE_TIMEOUT,
+        what=f"every figure of {path} to be drawn",
+    )
     if n_figures:
-        browser.execute_script("document.querySelector('div.wt-plotly').scrollIntoView();")
-    browser.save_screenshot(str(wt_browser.artifacts_dir() / f"static-{which}-{name}.png"))
-    errors = wt_browser.page_errors(browser)
-    assert errors == [], f"JavaScript errors on {page.name}: {errors}"
-    if which == "solutions" and name != "index":      # formulas typeset by the site's own MathJax
-        wait_for(lambda: browser.execute_script(
-            "return document.querySelectorAll('.MathJax, .MathJax_Display').length;") > 0,
-            PAGE_TIMEOUT, what=f"MathJax to typeset the formulas of {page.name}")
-        assert wt_browser.page_errors(browser) == [], f"JavaScript errors on {page.name} (MathJax)"
+        driver.execute_script("document.querySelector('div.wt-plotly').scrollIntoView();")
+        loaded = browser_resources(driver)  # from the server or from the browser's cache
+        assert f"{server.url}/{which}/plotly.min.js" in loaded, "the site's plotly.js not loaded"
+    driver.save_screenshot(str(wt_browser.artifacts_dir() / f"static-{which}-{name}.png"))
+    assert server.failed() == [], f"requests that failed on {path}: {server.failed()}"
+    assert wt_browser.page_errors(driver) == [], f"JavaScript errors on {path}"
+    assert foreign_resources(driver, server.url) == []
+    assert titles_under_mode_bar(driver) == [], f"titles under the mode bar on {path}"
+    return n_figures
+
+
+# ------------------------------------------------------------------ static edition
+@pytest.mark.parametrize("which,name", PAGES, ids=[f"{w}-{n}" for w, n in PAGES])
+def test_static_page_loads_cleanly_and_its_sliders_work(browser, sites, which, name):
+    """Zero console errors, zero failed requests, every figure drawn, every slider works."""
+    n_figures = check_page(browser, sites, which, name)
     if name == "index":
         lessons = browser.execute_script("return document.querySelectorAll('li.lesson a').length;")
         assert lessons == (len(SOLUTIONS) if which == "solutions" else 2)
         return
+    source = (
+        nbformat.read(REPO_ROOT / "solutions" / f"{name}.ipynb", as_version=4)
+        if which == "solutions"
+        else None
+    )
+    if source is not None:
+        assert n_figures == wt_browser.plotly_outputs(source)
+    if any("$" in c.source for c in (source.cells if source else []) if c.cell_type == "markdown"):
+        assert browser.execute_script(
+            "return document.querySelectorAll('.MathJax, .MathJax_Display').length;"
+        ), f"no formula typeset on {name}"
     figures = slider_figures(browser)
     if which == "fixture" and name == "90-figures":
         assert (n_figures, len(figures)) == (2, 1)
-    for gd in figures:                          # kernel-free sliders change their figure
+    for gd in figures:  # kernel-free sliders change their figure
         before = view_signature(browser, gd)
         active = browser.execute_script("return arguments[0].layout.sliders[0].active || 0;", gd)
         move_slider(browser, gd)
-        wait_for(lambda: view_signature(browser, gd) != before, 30,
-                 what=f"figure {gd.get_attribute('id')} of {name} to change with its slider")
+        wait_for(
+            lambda gd=gd, before=before: view_signature(browser, gd) != before,
+            30,
+            what=f"figure {gd.get_attribute('id')} of {name} to change with its slider",
+        )
         assert browser.execute_script("return arguments[0].layout.sliders[0].active;", gd) != active
     errors = wt_browser.page_errors(browser)
-    assert errors == [], f"JavaScript errors on {page.name} (sliders): {errors}"
+    assert errors == [], f"JavaScript errors on {name} (sliders): {errors}"
 
 
-def test_the_checks_catch_a_network_fetch_and_an_undrawn_figure(browser, tmp_path):
-    """Negative control: a page that fetches plotly.js from a CDN fails both checks."""
-    page = tmp_path / "bad.html"
-    page.write_text('<!DOCTYPE html><html><head><script src="https://cdn.plot.ly/plotly-3.0.0.min.js">'
-                    '</script></head><body><div class="wt-plotly" id="f1"></div></body></html>',
-                    encoding="utf-8")
-    load(browser, page)
+@pytest.mark.parametrize("which", ["fixture", "solutions"])
+def test_index_typesets_its_formulas_and_timing_lines_are_uniform(browser, sites, which):
+    if which == "solutions" and not SOLUTIONS:
+        pytest.skip("no solution notebooks")
+    load(browser, sites, f"{which}/index.html")
+    items = browser.execute_script(
+        "return Array.from(document.querySelectorAll('li.lesson')).map(li => ({"
+        "timing: (li.querySelector('p.timing') || {}).textContent || '',"
+        "typeset: li.querySelectorAll('.MathJax').length, text: li.innerText}));"
+    )
+    assert items, "no lesson on the index"
+    for item in items:
+        assert TIMING.match(item["timing"]), f"timing line {item['timing']!r} is not uniform"
+        assert "$" not in item["text"], f"raw TeX left on the index: {item['text']!r}"
+    if which == "fixture":  # its objectives hold a formula
+        assert all(item["typeset"] for item in items)
+    sources = [nbformat.read(p, as_version=4).cells[0].source for p in SOLUTIONS]
+    if which == "solutions" and any("$" in s.split("**Objectives**")[-1] for s in sources):
+        assert sum(item["typeset"] for item in items) > 0
+    assert sites.failed() == [] and wt_browser.page_errors(browser) == []
+
+
+@pytest.mark.parametrize("which", ["fixture", "fixture-learner", "solutions", "solutions-learner"])
+def test_plotly_js_appears_once_in_the_site(sites, which):
+    from plotly.offline import get_plotlyjs
+
+    folder = Path(sites.root) / which
+    if not folder.is_dir():
+        pytest.skip("no solution notebooks")
+    head = get_plotlyjs()[:300]
+    holders = [
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix in (".html", ".js")
+        and head in p.read_text(encoding="utf-8", errors="replace")
+    ]
+    assert holders == ["plotly.min.js"]
+    for page in folder.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        uses = 'class="wt-plotly"' in text
+        assert (text.count('src="plotly.min.js"') == 1) == uses, page.name
+
+
+def _answer_lines(path: Path) -> set[str]:
+    """Lines of a solution's answer regions that its generated lesson does not contain."""
+    from wtcourse.generate import make_lesson
+
+    nb = nbformat.read(path, as_version=4)
+    lesson_text = "\n".join(c.source for c in make_lesson(nb, path.stem).cells)
+    lines, inside = set(), False
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        whole = contract.SOLUTION_TAG in cell.metadata.get("tags", [])
+        for line in cell.source.splitlines():
+            if contract.BEGIN_RE.match(line):
+                inside = True
+            elif contract.END_RE.match(line):
+                inside = False
+            elif (inside or whole) and len(line.strip()) >= 12:
+                if line.strip() not in lesson_text:
+                    lines.add(line.strip())
+    return lines
+
+
+@pytest.mark.parametrize("which,name", LEARNER_PAGES, ids=[f"{w}-{n}" for w, n in LEARNER_PAGES])
+def test_learner_site_shows_no_solution_code(browser, sites, which, name):
+    check_page(browser, sites, which, name)
+    text = browser.execute_script("return document.body.innerText;")
+    if which == "fixture-learner":
+        hidden = {wt_browser.SECRET_ANSWER, wt_browser.SECRET_OUTPUT}
+        assert ("YOUR CODE HERE" in text) == (name == "90-figures")
+    else:
+        hidden = _answer_lines(REPO_ROOT / "solutions" / f"{name}.ipynb")
+    assert not [line for line in hidden if line in text], f"answers shown on {which}/{name}"
+    assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
+
+
+def test_the_checks_catch_a_network_fetch_a_404_and_an_undrawn_figure(browser, sites):
+    """Negative control: a page that fetches plotly.js from a CDN and a missing file."""
+    folder = Path(sites.root) / "bad"
+    folder.mkdir(exist_ok=True)
+    (folder / "bad.html").write_text(
+        '<!DOCTYPE html><html><head><link rel="icon" href="data:,">'
+        '<script src="https://cdn.plot.ly/plotly-3.0.0.min.js">'
+        '</script><link rel="stylesheet" href="missing.css"></head>'
+        '<body><div class="wt-plotly" id="f1"></div></body></html>',
+        encoding="utf-8",
+    )
+    load(browser, sites, "bad/bad.html")
     assert undrawn_figures(browser) == ["f1"]
-    assert any("cdn.plot.ly" in e for e in wt_browser.page_errors(browser))
+    assert sites.failed() == [("/bad/missing.css", 404)]
+    errors = wt_browser.page_errors(browser)
+    assert any("cdn.plot.ly" in e for e in errors) and any("missing.css" in e for e in errors)
 
 
 # ------------------------------------------------------------------ JupyterLab
+def _wrong_answer_lesson(source: Path, target: Path) -> None:
+    """Lesson 01 with a plausible wrong answer to Exercise 1.2 (w1 and w2 swapped)."""
+    nb = nbformat.read(source, as_version=4)
+    cells = [c for c in nb.cells if "def post_index_to_point(" in c.source]
+    assert len(cells) == 1 and contract.PLACEHOLDER in cells[0].source, "Exercise 1.2 moved?"
+    cells[0].source = cells[0].source.replace(
+        contract.PLACEHOLDER, "np.array([w2s[i], w1s[j]])  # wrong: (w2, w1), not (w1, w2)"
+    )
+    assert "YOUR CODE HERE" not in cells[0].source
+    nbformat.write(nb, target)
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """A JupyterLab server on a temporary copy: the fixture notebook and a real lesson."""
+    """A JupyterLab server on a temporary folder: the fixture notebook and two lessons."""
     root = tmp_path_factory.mktemp("lab-root")
     wt_browser.write_lab_notebook(root / "92-lab.ipynb")
-    lesson = REPO_ROOT / "lessons" / LAB_LESSON
-    if lesson.exists():
-        shutil.copy2(lesson, root / lesson.name)
+    if (LESSONS / LAB_LESSON).exists():
+        shutil.copy2(LESSONS / LAB_LESSON, root / LAB_LESSON)
+    if (LESSONS / WRONG_LESSON).exists():
+        _wrong_answer_lesson(LESSONS / WRONG_LESSON, root / WRONG_LESSON)
     state = tmp_path_factory.mktemp("lab-state")
     server = wt_browser.LabServer(root, state).start()
     yield server
@@ -198,127 +367,108 @@ def _processes_using(text: str) -> list[int]:
     pids = []
     for proc in Path("/proc").iterdir():
         try:
-            if proc.name.isdigit() and text in (proc / "cmdline").read_bytes().decode(errors="replace"):
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+            if proc.name.isdigit() and text in cmdline:
                 pids.append(int(proc.name))
         except OSError:
             continue
     return pids
 
 
-def run_all_cells(driver, lab, notebook: str) -> None:
-    """Open `notebook` in JupyterLab, wait for its kernel, then Run > Run All Cells."""
-    from selenium.webdriver.common.by import By
-
-    driver.get(f"{lab.url}/lab/tree/{notebook}?token={lab.token}")
-    status = lambda: driver.execute_script(  # noqa: E731
-        "var s = document.querySelector('#jp-main-statusbar'); return s ? s.innerText : '';")
-    wait_for(lambda: "Idle" in status() and driver.find_elements(
-        By.CSS_SELECTOR, f"{PANEL} .jp-CodeCell"), LAB_TIMEOUT,
-        what=f"{notebook} to open with an idle kernel")
-    def prompts():
-        return driver.execute_script(
-            f"return Array.from(document.querySelectorAll('{PANEL} .jp-CodeCell .jp-InputPrompt'))"
-            ".map(e => e.textContent.trim());")
-
-    def run_all():
-        driver.find_element(By.XPATH, "//div[contains(@class, 'lm-MenuBar-itemLabel')][text()='Run']").click()
-        wait_for(lambda: driver.find_element(
-            By.XPATH, "//div[contains(@class, 'lm-Menu-itemLabel')][text()='Run All Cells']"),
-            10, what="the Run menu").click()
-
-    # The status bar can still show the previous notebook's idle kernel while this one's
-    # kernel starts; Run All issued then does nothing. Retry until a cell starts.
-    for attempt in range(3):
-        run_all()
-        try:
-            wait_for(lambda: any(p != "[ ]:" for p in prompts()), 30, interval=0.5,
-                     what=f"a cell of {notebook} to start")
-            break
-        except TimeoutError:
-            if attempt == 2:
-                raise
-
-    def all_ran():
-        ps = prompts()
-        return ps and all(re.fullmatch(r"\[\d+\]:", p) for p in ps) and "Idle" in status()
-
-    try:
-        wait_for(all_ran, LAB_TIMEOUT, interval=1, what=f"every cell of {notebook} to run")
-    except TimeoutError as exc:
-        shot = wt_browser.artifacts_dir() / f"lab-{Path(notebook).stem}-FAILED.png"
-        driver.save_screenshot(str(shot))
-        prompts = driver.execute_script(
-            f"return Array.from(document.querySelectorAll('{PANEL} .jp-CodeCell .jp-InputPrompt'))"
-            ".map(e => e.textContent.trim());")
-        raise AssertionError(f"{exc}; prompts {prompts}; status {status()!r}; errors "
-                             f"{error_outputs(driver)}; screenshot {shot}") from None
-
-
-def lab_figures(driver) -> tuple[int, int]:
-    """(plotly plots in the notebook's outputs, of which drawn); FigureWidgets included."""
-    return tuple(driver.execute_script(
-        f"var p = document.querySelectorAll('{PANEL} .jp-OutputArea-output .plot-container.plotly');"
-        "return [p.length, Array.from(p).filter(d => d.querySelector('svg.main-svg')).length];"))
-
-
-def error_outputs(driver) -> list[str]:
+def _panel_find(driver, css: str):
+    """The first element matching `css` inside the open notebook (or None)."""
     return driver.execute_script(
-        f"return Array.from(document.querySelectorAll('{PANEL} .jp-OutputArea-output'))"
-        ".map(e => e.textContent).filter(t => /Traceback/.test(t)).map(t => t.slice(0, 500));")
+        "return window.__wtPanel ? window.__wtPanel.node.querySelector(arguments[0]) : null;", css
+    )
+
+
+def _press_right(driver, slider) -> None:
+    """Move a widget slider one step, from the keyboard, as a learner would."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    handle = slider.find_element(By.CSS_SELECTOR, ".noUi-handle")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", handle)
+    handle.send_keys(Keys.ARROW_RIGHT)  # focuses the handle, then the key
 
 
 def test_jupyterlab_runs_the_notebook_and_its_slider_responds(browser, lab):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
+    nb = wt_browser.LabNotebook(browser, lab, "92-lab.ipynb", LAB_TIMEOUT).open()
+    try:
+        nb.run_all()
+        st = nb.wait_for_figures(2)  # the contour (plotly mimetype) and the FigureWidget
+        if st["plots"] != 2:
+            nb.fail(f"expected 2 figures, found {st['plots']}")
 
-    run_all_cells(browser, lab, "92-lab.ipynb")
-    assert error_outputs(browser) == []
-    # Two figures: the contour (plotly mimetype) and the FigureWidget.
-    wait_for(lambda: lab_figures(browser) == (2, 2), 60, what="both figures to be drawn")
-    readout = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, ".wt-readout"), 60,
-                       what="the widget view")
-    assert browser.find_elements(By.CSS_SELECTOR, ".jupyter-widgets.widget-slider")
-    assert readout.text == "k squared = 9"
-    title = lambda: browser.execute_script(  # noqa: E731
-        f"var t = document.querySelectorAll('{PANEL} .jp-OutputArea-output .plot-container .gtitle');"
-        "return t.length ? t[t.length - 1].textContent : '';")
-    assert title() == "k = 3"
-    handle = browser.find_element(By.CSS_SELECTOR, ".widget-slider .noUi-handle")
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", handle)
-    handle.click()
-    handle.send_keys(Keys.ARROW_RIGHT)          # k: 3 -> 4, as a learner would
-    wait_for(lambda: readout.text == "k squared = 16", 30, what="the readout to follow the slider")
-    wait_for(lambda: title() == "k = 4", 30, what="the FigureWidget to follow the slider")
-    browser.save_screenshot(str(wt_browser.artifacts_dir() / "lab-92-lab.png"))
+        def title():  # the FigureWidget's title ("k = ..."), as plotly holds it in its figure
+            found = [t["layout"] for t in nb.state()["titles"] if t["layout"].startswith("k = ")]
+            return found[0] if len(found) == 1 else None
+
+        try:
+            readout = wait_for(lambda: _panel_find(browser, ".wt-readout"), 60, what="the label")
+            slider = wait_for(lambda: _panel_find(browser, ".widget-slider"), 60, what="a slider")
+            wait_for(lambda: readout.text == "k squared = 9", 120, what="the label's first value")
+            wait_for(lambda: title() == "k = 3", 120, what="the FigureWidget's title")
+            _press_right(browser, slider)  # k: 3 -> 4
+            wait_for(lambda: readout.text == "k squared = 16", 120, what="the label to follow")
+            wait_for(lambda: title() == "k = 4", 120, what="the FigureWidget to follow")
+        except TimeoutError as exc:
+            nb.fail(str(exc))
+        browser.save_screenshot(str(wt_browser.artifacts_dir() / "lab-92-lab.png"))
+    finally:
+        nb.close()
 
 
-@pytest.mark.skipif(not (REPO_ROOT / "lessons" / LAB_LESSON).exists(),
-                    reason=f"lessons/{LAB_LESSON} does not exist yet")
+def _lab_lesson(browser, lab, name: str) -> tuple[wt_browser.LabNotebook, dict]:
+    """Run a lesson in JupyterLab; check that it draws as many figures as its solution."""
+    nb = wt_browser.LabNotebook(browser, lab, name, LAB_TIMEOUT).open()
+    st = nb.run_all()
+    solution = nbformat.read(REPO_ROOT / "solutions" / name, as_version=4)
+    expected = wt_browser.plotly_outputs(solution)
+    produced = sum(PLOTLY_MIME in c["mimes"] for c in st["cells"])
+    if produced != expected:
+        nb.fail(f"{produced} plotly figures in the outputs, the solution has {expected}")
+    st = nb.wait_for_figures(expected)
+    return nb, st
+
+
+@pytest.mark.skipif(not (LESSONS / LAB_LESSON).exists(), reason=f"no lessons/{LAB_LESSON}")
 def test_jupyterlab_runs_a_lesson_and_draws_its_figures(browser, lab):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
+    nb, st = _lab_lesson(browser, lab, LAB_LESSON)
+    try:
+        try:  # the lesson's widget slider (its solution shows one) responds to the keyboard
+            slider = wait_for(lambda: _panel_find(browser, ".widget-slider"), 60, what="a slider")
+            readout = slider.find_element("css selector", ".widget-readout")
+            value = wait_for(lambda: readout.text, 60, what="the slider's readout")
+            _press_right(browser, slider)
+            wait_for(lambda: readout.text != value, 60, what="the lesson's slider to move")
+        except TimeoutError as exc:
+            nb.fail(str(exc))
+        browser.save_screenshot(str(wt_browser.artifacts_dir() / "lab-00-start-here.png"))
+    finally:
+        nb.close()
 
-    run_all_cells(browser, lab, LAB_LESSON)
-    assert error_outputs(browser) == []
-    solution = REPO_ROOT / "solutions" / LAB_LESSON          # its twin, with stored outputs
-    cells = nbformat.read(solution, as_version=4).cells if solution.exists() else []
-    expected = sum(wt_browser.PLOTLY_MIME in out.get("data", {}) for cell in cells
-                   if cell.cell_type == "code" for out in cell.outputs)
-    if expected:
-        # JupyterLab draws an output when it scrolls into view: visit every plot.
-        for plot in browser.find_elements(By.CSS_SELECTOR, f"{PANEL} .jp-OutputArea-output .plot-container"):
-            browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", plot)
-            time.sleep(0.2)
-        wait_for(lambda: lab_figures(browser)[0] >= 1 and
-                 lab_figures(browser)[0] == lab_figures(browser)[1], 60,
-                 what=f"the figures of {LAB_LESSON} to be drawn ({lab_figures(browser)})")
-    sliders = browser.find_elements(By.CSS_SELECTOR, f"{PANEL} .jupyter-widgets.widget-slider")
-    for slider in sliders[:1]:                  # a widget slider responds to the keyboard
-        handle = slider.find_element(By.CSS_SELECTOR, ".noUi-handle")
-        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", handle)
-        value = slider.find_element(By.CSS_SELECTOR, ".widget-readout").text
-        handle.click()
-        handle.send_keys(Keys.ARROW_RIGHT)
-        wait_for(lambda: slider.find_element(By.CSS_SELECTOR, ".widget-readout").text != value,
-                 30, what="the lesson's slider to move")
-    browser.save_screenshot(str(wt_browser.artifacts_dir() / f"lab-{Path(LAB_LESSON).stem}.png"))
+
+@pytest.mark.skipif(not (LESSONS / WRONG_LESSON).exists(), reason=f"no lessons/{WRONG_LESSON}")
+def test_run_all_with_a_wrong_answer_runs_every_cell_and_draws_every_figure(browser, lab):
+    """Issue 15: a wrong answer to Exercise 1.2 shows its verdict and Run All goes on."""
+    nb, st = _lab_lesson(browser, lab, WRONG_LESSON)
+    try:
+        checks = {}
+        for cell in st["cells"]:
+            for report in cell["checks"]:
+                checks[report["exercise"]] = report["status"]
+        if checks.get("1.2") != contract.WRONG:
+            nb.fail(f"the check of Exercise 1.2 reported {checks.get('1.2')!r}, not 'wrong'")
+        others = {k: v for k, v in checks.items() if k != "1.2"}
+        if any(v != contract.NOT_ATTEMPTED for v in others.values()):
+            nb.fail(f"the unanswered exercises reported {others}")
+        at = next(
+            c["index"] for c in st["cells"] if any(r["exercise"] == "1.2" for r in c["checks"])
+        )
+        browser.execute_script(  # the verdict on screen for the screenshot
+            "window.__wtPanel.content.widgets[arguments[0]].node.scrollIntoView();", at
+        )
+        browser.save_screenshot(str(wt_browser.artifacts_dir() / "lab-01-wrong-answer.png"))
+    finally:
+        nb.close()
