@@ -10,7 +10,7 @@ LOWEST := .venv-lowest
 # The Python sources ruff checks (notebooks are checked by running them).
 PY_SOURCES := gridlib wtcourse tests bench conftest.py .ci/lowest.py
 
-.PHONY: lab test lint lessons solutions grade bench html progress lesson map test-lowest clean-venv
+.PHONY: lab test lint lessons solutions grade bench html html-learner progress lesson map test-lowest clean-venv
 
 # pip's own output (and setuptools' build notices) go to a log, not to the learner.
 define install
@@ -70,6 +70,10 @@ solutions: $(STAMP)
 ## make html: execute every solution notebook (in a temporary copy) and write the offline site to site/
 html: $(STAMP)
 	$(BIN)/python -m wtcourse html --out site
+
+## make html-learner: the learner edition of the site (no answers, no outputs of answer or check cells) in site-learner/
+html-learner: $(STAMP)
+	$(BIN)/python -m wtcourse html --learner --out site-learner
 
 ## make progress: each lesson's exercises in lessons/ (from the saved outputs): correct / wrong / not attempted / never run
 progress: $(STAMP)

@@ -46,7 +46,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import gridlib
 
-ev = sys.modules["gridlib.evaluate"]  # the module (gridlib.evaluate is also the function)
+ev = sys.modules["gridlib.evaluation"]  # the module behind gridlib.evaluate
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
