@@ -333,12 +333,14 @@ def test_the_checks_catch_a_network_fetch_a_404_and_an_undrawn_figure(browser, s
 
 # ------------------------------------------------------------------ JupyterLab
 def _wrong_answer_lesson(source: Path, target: Path) -> None:
-    """Lesson 01 with a plausible wrong answer to Exercise 1.2 (w1 and w2 swapped)."""
+    """Lesson 01 with a plausible wrong answer to Exercise 1.2 (the indices swapped)."""
     nb = nbformat.read(source, as_version=4)
-    cells = [c for c in nb.cells if "def post_index_to_point(" in c.source]
+    cells = [c for c in nb.cells if "def post_point_to_index(" in c.source]
     assert len(cells) == 1 and contract.PLACEHOLDER in cells[0].source, "Exercise 1.2 moved?"
     cells[0].source = cells[0].source.replace(
-        contract.PLACEHOLDER, "np.array([w2s[i], w1s[j]])  # wrong: (w2, w1), not (w1, w2)"
+        contract.PLACEHOLDER,
+        "(int(np.argmin(np.abs(w1s - point[0]))), int(np.argmin(np.abs(w2s - point[1]))))"
+        "  # wrong: (j, i)",
     )
     assert "YOUR CODE HERE" not in cells[0].source
     nbformat.write(nb, target)
