@@ -100,7 +100,7 @@ class LeastSquares:
     >>> loss.minimizer
     array([2., 1.])
     >>> loss([[2.0, 1.0], [0.0, 0.0]])[1]
-    np.float64(35.0)
+    35.0
     >>> float(loss([[2.0, 1.0]])[0])
     0.0
     >>> loss.gradient([[0.0, 0.0]])

@@ -1,17 +1,14 @@
 """Vectorized gradient descent, numerical gradients, seeded data, plotting helpers."""
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 
 import gridlib
 from gridlib import (
-    Grid,
     LeastSquares,
     gradient_check,
     gradient_descent,
     numerical_gradient,
-    plotting,
 )
 
 
@@ -103,28 +100,6 @@ def test_post_data_reproduces_the_post_construction():
         gridlib.batch_indices(3, 4, 0)
     with pytest.raises(ValueError, match=r"x must have shape \(n,\)"):
         gridlib.design_matrix(np.ones((2, 2)))
-
-
-def test_plotting_returns_figures_downsampled():
-    ex = gridlib.post_example()
-    v = gridlib.evaluate(LeastSquares(ex.X_batch, ex.y_batch), ex.grid)
-    fig = plotting.contour(
-        ex.grid, v, markers={"true": ex.true_params}, paths={"gd": np.zeros((5, 3, 2))}, max_side=50
-    )
-    assert isinstance(fig, go.Figure)
-    assert [t.type for t in fig.data] == ["contour", "scatter"] + ["scatter"] * 3
-    z = np.asarray(fig.data[0].z)
-    assert z.shape[0] <= 50 and z.shape[1] <= 50
-    # axis 0 (w1) runs across: z is transposed to (w2, w1)
-    assert z.shape == (len(fig.data[0].y), len(fig.data[0].x))
-    s = plotting.surface(ex.grid, v, markers={"min": [[3.0, 10.0]]})
-    assert [t.type for t in s.data] == ["surface", "scatter3d"]
-    with pytest.raises(ValueError, match="plots need a 2-D grid"):
-        plotting.contour(Grid.cube(np.zeros(3), 1.0, 3), np.zeros((3, 3, 3)))
-    with pytest.raises(ValueError, match="shaped like the grid"):
-        plotting.contour(ex.grid, v.T)
-    with pytest.raises(ValueError, match="markers must have shape"):
-        plotting.contour(ex.grid, v, markers={"bad": [1.0]})
 
 
 # ----- issue 17: sizes refused up front, relative steps, non-numeric output -----------------

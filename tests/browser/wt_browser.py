@@ -248,7 +248,7 @@ def write_lab_notebook(path: Path) -> Path:
             ),
             new_code_cell(
                 "plotting.contour(grid, loss.grid_values(grid), "
-                "markers={'w*': loss.minimizer}, max_side=41)"
+                "markers={'w*': loss.minimizer}, max_side=41, title='Full-data loss')"
             ),
             new_code_cell(LAB_WIDGET_SOURCE),
         ],
