@@ -752,7 +752,13 @@ def judge(res: dict) -> list[dict]:
             continue
         v = measured[t["id"]]
         met = v >= t["threshold"] if t["at_least"] else v <= t["threshold"]
-        out.append(dict(t, measured=v, met=bool(met), why="" if met else why.get(t["id"], "")))
+        # every missed target says why: a specific reason where one is known, else what was
+        # measured against what, in this run (quick runs at tiny sizes can miss any target)
+        reason = why.get(t["id"]) or (
+            f"measured {v:.3g} {t['unit']} against {t['threshold']:g} {t['unit']} in this run "
+            f"(load average {os.getloadavg()[0]:.1f}); see the cases behind it in RESULTS.md"
+        )
+        out.append(dict(t, measured=v, met=bool(met), why="" if met else reason))
     return out
 
 

@@ -132,7 +132,7 @@ def test_wrong_answers_get_their_teaching_message():
     assert "wrong order" in _wrong(l01.e1_6, lambda g, X, y: mse_grid(g, X, y).T.reshape(g.shape))
     assert "Newton" in _wrong(l01.e1_7, "d")
     assert "np.linalg.solve" in _wrong(
-        l02.e2_1, lambda X_B, y_B: np.linalg.lstsq(X_B[:1], y_B[:1])[0]
+        l02.e2_1, lambda X_B, y_B: np.linalg.lstsq(X_B[:1], y_B[:1], rcond=None)[0]
     )
     assert "divide by N, not N - 1" in _wrong(
         l02.e2_4, lambda X, y, w, b: batch_gradient_cov(X, y, w, b) * len(y) / (len(y) - 1)
