@@ -150,3 +150,114 @@ def test_executing_twice_stores_identical_bytes(tmp_path):
     assert fig["data"][0]["y"][:2] == [0.123456, 0.223456]
     assert outputs[1].data["application/vnd.jupyter.widget-view+json"]["model_id"] == f"{cell.id}-1"
     assert len(outputs) == 3 and outputs[2].text == "first\nsecond\n"
+
+
+# ------------------------------------------------ measurements (tag "measured")
+
+TIMING_CELL = """import time
+t0 = time.perf_counter()
+sum(range(10_000))
+elapsed = time.perf_counter() - t0 + 1e-9 * int.from_bytes(__import__("os").urandom(2), "little")
+print(f"took {elapsed * 1e6:.4f} us, {1 / elapsed:,.1f} per second")"""
+
+
+def _measured_notebook(path, source=TIMING_CELL, tags=("measured",)):
+    cell = v4.new_code_cell(source)
+    cell.metadata["tags"] = list(tags)
+    nbformat.write(v4.new_notebook(cells=[cell, v4.new_code_cell("print(2 + 2)")]), path)
+
+
+def _timing_text(path):
+    return nbformat.read(path, as_version=4).cells[0].outputs[0].text
+
+
+def test_measured_cell_keeps_its_stored_numbers(tmp_path, capsys):
+    path = tmp_path / "99-timed.ipynb"
+    _measured_notebook(path)
+    stored = []
+    for _ in range(3):
+        assert execute_notebook(path, timeout=60) == 0
+        stored.append(path.read_bytes())
+    assert stored[0] == stored[1] == stored[2]
+    assert capsys.readouterr().out.count("kept the stored measurements of") == 2
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata["weights_traversal"]["measured"] == {nb.cells[0].id: _key(nb.cells[0])}
+    assert nb.cells[1].outputs[0].text == "4\n", "other cells are stored as run"
+    first = _timing_text(path)
+    assert execute_notebook(path, timeout=60, remeasure=True) == 0
+    assert _timing_text(path) != first, "--remeasure stores this run's numbers"
+
+
+def test_untagged_timing_cell_changes_every_run(tmp_path):
+    # Without the tag the same notebook is not byte-stable: the tag is what makes it so.
+    path = tmp_path / "99-untagged.ipynb"
+    _measured_notebook(path, tags=())
+    texts = set()
+    for _ in range(2):
+        assert execute_notebook(path, timeout=60) == 0
+        texts.add(_timing_text(path))
+    assert len(texts) == 2
+    assert "weights_traversal" not in nbformat.read(path, as_version=4).metadata
+
+
+def test_measured_cell_with_new_text_or_source_is_stored_anew(tmp_path):
+    path = tmp_path / "99-timed.ipynb"
+    _measured_notebook(path)
+    assert execute_notebook(path, timeout=60) == 0
+    # The same source, but the stored output says something else (e.g. edited by hand, or
+    # stale): only numbers may differ for it to be kept.
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].outputs[0].text = "took 1.0 us, 2.0 per second -- hand-written\n"
+    nbformat.write(nb, path)
+    assert execute_notebook(path, timeout=60) == 0
+    assert "hand-written" not in _timing_text(path)
+    # A changed source: its old numbers measured other code, so they are not kept.
+    nb = nbformat.read(path, as_version=4)
+    old = nb.cells[0].outputs[0].text
+    nb.cells[0].source = TIMING_CELL.replace("10_000", "20_000")
+    nbformat.write(nb, path)
+    assert execute_notebook(path, timeout=60) == 0
+    assert _timing_text(path) != old
+    # Outputs stored by another tool (no key recorded by `make solutions`) are not kept.
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["weights_traversal"].pop("measured")
+    old = nb.cells[0].outputs[0].text
+    nbformat.write(nb, path)
+    assert execute_notebook(path, timeout=60) == 0
+    assert _timing_text(path) != old
+
+
+def _key(cell):
+    import hashlib
+
+    return hashlib.sha256(cell.source.encode()).hexdigest()[:16]
+
+
+def test_solution_timings_are_tagged_measured():
+    # Every solution cell that times code must carry the tag, or `make solutions` is not
+    # byte-stable (issue 17).
+    untagged = []
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            timed = "best_time(" in cell.source or "perf_counter(" in cell.source
+            if cell.cell_type == "code" and timed and cell.get("outputs"):
+                if "measured" not in cell.metadata.get("tags", []):
+                    untagged.append(f"{path.name}:{cell.id}")
+    assert not untagged, f"cells that print timings need the tag 'measured': {untagged}"
+
+
+@pytest.mark.parametrize("name", ["00-start-here", "04-matrix-gradient-identity"])
+def test_real_solution_executed_twice_stores_identical_bytes(name, tmp_path):
+    # Two real lessons, twice each in a fresh kernel: 00 has a measured timing, figures and
+    # printed tables; 04's error curve is the one whose last bits changed between runs before
+    # figures were rounded (issue 17). `make solutions` twice on every notebook is checked by
+    # hand before a release (see docs/authoring.md); this test keeps the two cases honest.
+    import shutil
+
+    path = tmp_path / f"{name}.ipynb"
+    shutil.copy(ROOT / "solutions" / path.name, path)
+    stored = []
+    for _ in range(2):
+        assert execute_notebook(path, timeout=300, root=ROOT) == 0
+        stored.append(path.read_bytes())
+    assert stored[0] == stored[1], f"{name}: a second run stored different bytes"

@@ -56,6 +56,7 @@ __all__ = [
     "STATUSES",
     "TAG_CHECK_OUTPUT",
     "TAG_IGNORE_OUTPUT",
+    "TAG_MEASURED",
     "TAG_SKIP",
     "TIMING_KEYS",
     "TIMING_RE",
@@ -130,6 +131,10 @@ STATUSES = (CORRECT, WRONG, NOT_ATTEMPTED, NOT_RUN)
 TAG_CHECK_OUTPUT = "nbval-check-output"
 TAG_IGNORE_OUTPUT = "nbval-ignore-output"
 TAG_SKIP = "nbval-skip"
+#: A cell whose output is a measurement that varies run to run (a timing). ``make solutions``
+#: keeps its stored output when this run printed the same text with other numbers, so two runs
+#: store the same bytes; ``--remeasure`` stores this run's numbers.
+TAG_MEASURED = "measured"
 
 # --- the course map (python -m wtcourse map) ---------------------------------------------------
 #: The generated lesson table sits between these lines (README.md and lesson 00's map cell).

@@ -15,8 +15,13 @@ atomically (temporary file + rename) with:
 * consecutive stream outputs merged (how printing is split into messages is timing);
 * figure JSON floats rounded to :data:`~wtcourse.contract.FIGURE_DIGITS` significant
   digits (also inside plotly's base64 ``bdata`` arrays), and widget-view model ids
-  replaced by ids derived from the cell id, so that running the same notebook twice
-  stores the same bytes.
+  replaced by ids derived from the cell id;
+* measurements kept: a cell tagged :data:`~wtcourse.contract.TAG_MEASURED` (a timing)
+  keeps its stored output when that output was stored by this command from the same
+  source and this run printed the same text apart from its numbers; otherwise (or with
+  ``--remeasure``) this run's output is stored. Every cell still runs.
+
+so that running the same notebook twice stores the same bytes.
 
 A cell that raises (or times out, or kills the kernel) fails the command, naming
 the notebook and the cell, and leaves the file untouched. A stored notebook larger
@@ -28,8 +33,12 @@ from __future__ import annotations
 
 import argparse
 import base64
+import copy
+import hashlib
+import json
 import math
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -39,7 +48,14 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from . import paths
-from .contract import FIGURE_DIGITS, PLOTLY_MIME, TIMING_KEYS, WIDGET_MIME
+from .contract import (
+    FIGURE_DIGITS,
+    META_KEY,
+    PLOTLY_MIME,
+    TAG_MEASURED,
+    TIMING_KEYS,
+    WIDGET_MIME,
+)
 from .generate import atomic_write, notebook_text
 
 __all__ = [
@@ -49,6 +65,7 @@ __all__ = [
     "clean_for_storage",
     "execute_notebook",
     "kernel_env",
+    "keep_measurements",
     "make_client",
     "positive_seconds",
     "round_figure",
@@ -153,6 +170,57 @@ def clean_for_storage(nb: Any) -> Any:
     return nb
 
 
+_NUMBER_RE = re.compile(r"[-+]?(?:\d[\d,_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _source_key(cell: Any) -> str:
+    return hashlib.sha256(cell.source.encode("utf-8")).hexdigest()[:16]
+
+
+def _masked(outputs: Any) -> str:
+    """`outputs` as text with every number replaced by ``#``: what a measurement printed."""
+    return _NUMBER_RE.sub("#", json.dumps(outputs, sort_keys=True, ensure_ascii=False))
+
+
+def _measured_cells(nb: Any) -> list[Any]:
+    return [c for c in nb.cells if TAG_MEASURED in c.get("metadata", {}).get("tags", [])]
+
+
+def keep_measurements(before: Any, after: Any, remeasure: bool = False) -> list[str]:
+    """Give `after`'s measured cells `before`'s outputs where nothing but numbers changed.
+
+    `before` is the notebook as it was stored, `after` the same notebook just executed and
+    cleaned (changed in place). A measured cell keeps its stored outputs when they were
+    stored by ``make solutions`` from the same source (its key in the notebook metadata
+    ``measured``) and the two outputs agree once every number is masked. The keys of the
+    cells run now are recorded in `after`'s metadata. Returns the ids of the cells kept.
+    """
+    stored_keys = before.metadata.get(META_KEY, {}).get("measured", {})
+    old = {c.get("id"): c for c in _measured_cells(before)}
+    keys, kept = {}, []
+    for cell in _measured_cells(after):
+        cid, key = cell.get("id"), _source_key(cell)
+        keys[cid] = key
+        prev = old.get(cid)
+        if (
+            not remeasure
+            and prev is not None
+            and stored_keys.get(cid) == key
+            and _source_key(prev) == key
+            and _masked(prev.outputs) == _masked(cell.outputs)
+        ):
+            cell.outputs = copy.deepcopy(prev.outputs)
+            kept.append(cid)
+    meta = after.metadata.setdefault(META_KEY, nbformat.NotebookNode())
+    if keys:
+        meta["measured"] = nbformat.from_dict(dict(sorted(keys.items())))
+    else:
+        meta.pop("measured", None)
+    if not meta:
+        after.metadata.pop(META_KEY, None)
+    return kept
+
+
 class _Tracker:
     """Remember which cell is executing (for error messages)."""
 
@@ -212,8 +280,13 @@ def execute_notebook(
     out=None,
     err=None,
     root: Path | None = None,
+    remeasure: bool = False,
 ) -> int:
-    """Execute the notebook at `path` and store it; return 0, or 1 on failure/over budget."""
+    """Execute the notebook at `path` and store it; return 0, or 1 on failure/over budget.
+
+    ``remeasure=True`` stores this run's outputs of measured cells even when only their
+    numbers changed (see :func:`keep_measurements`).
+    """
     out, err = out or sys.stdout, err or sys.stderr
     path = Path(path)
     try:
@@ -221,6 +294,7 @@ def execute_notebook(
     except Exception as exc:
         print(f"error: {path}: not a readable notebook: {exc}", file=err)
         return 1
+    before = copy.deepcopy(nb)
     client, tracker = make_client(nb, path.resolve().parent, timeout)
 
     def where() -> str:
@@ -252,7 +326,8 @@ def execute_notebook(
             file=err,
         )
         return 1
-    text = notebook_text(clean_for_storage(nb))
+    kept = keep_measurements(before, clean_for_storage(nb), remeasure)
+    text = notebook_text(nb)
     atomic_write(path, text)
     size = len(text.encode("utf-8"))
     if size > budget:
@@ -262,7 +337,13 @@ def execute_notebook(
             file=err,
         )
         return 1
-    print(f"executed {path} ({size / 1e3:.0f} kB)", file=out)
+    note = ""
+    if kept:
+        note = (
+            f"; kept the stored measurements of {', '.join(kept)} (same text, other numbers: "
+            "--remeasure stores this run's)"
+        )
+    print(f"executed {path} ({size / 1e3:.0f} kB){note}", file=out)
     return 0
 
 
@@ -286,6 +367,14 @@ def add_arguments(parser) -> None:
         default=SIZE_BUDGET / 1e6,
         help="size budget per stored notebook in MB (default: 2.5)",
     )
+    parser.add_argument(
+        "--remeasure",
+        action="store_true",
+        help=(
+            "store this run's output of cells tagged 'measured' (timings) even when only "
+            "their numbers changed (default: keep the stored numbers, so reruns are byte-stable)"
+        ),
+    )
 
 
 def run(args) -> int:
@@ -298,6 +387,13 @@ def run(args) -> int:
     status = 0
     for path in files:
         status = max(
-            status, execute_notebook(path, args.timeout, int(args.budget * 1e6), root=root)
+            status,
+            execute_notebook(
+                path,
+                args.timeout,
+                int(args.budget * 1e6),
+                root=root,
+                remeasure=getattr(args, "remeasure", False),
+            ),
         )
     return status
