@@ -221,6 +221,22 @@ class Listener:
         self.sock.close()
 
 
+#: Forks sleeping children until refused: the sandbox's process cap (256) must refuse it long
+#: before 1,000 (bounded, so that a missing cap fails this test instead of the machine).
+FORK_BOMB = """import os, time
+children = 0
+try:
+    while children < 1000:
+        if os.fork() == 0:
+            time.sleep(20)
+            os._exit(0)
+        children += 1
+except OSError:
+    pass
+assert children < 1000, f"{children} processes: the fork bomb was not capped"
+"""
+
+
 def hostile_class(course_dir: Path, port: int, marker: str) -> dict[str, str]:
     e91_seed0 = None
     sys.path.insert(0, str(FIXTURE / "checks"))
@@ -273,6 +289,7 @@ def hostile_class(course_dir: Path, port: int, marker: str) -> dict[str, str]:
         "a-escape": notebook_text(with_cells(lesson(), escape_source(course_dir, port, marker))),
         "flood": notebook_text(with_cells(sol(), "while True:\n    print('x' * 100000)", at=4)),
         "memory-hog": notebook_text(with_cells(sol(), "hog = bytearray(16 << 30)", at=4)),
+        "fork-bomb": notebook_text(with_cells(sol(), FORK_BOMB, at=4)),
         "kernel-exit": notebook_text(with_cells(sol(), "import os\nos._exit(3)", at=6)),
         "probe-loop": notebook_text(
             with_cells(sol(), "def double(x):\n    while True:\n        pass")
@@ -304,6 +321,7 @@ EXPECTED = {
     "a-escape": ["not attempted"] * 3,
     "flood": ["correct"] * 3,
     "memory-hog": ["correct"] * 3,
+    "fork-bomb": ["correct"] * 3,
     "kernel-exit": ["not run"] * 3,
     "probe-loop": ["wrong", "correct", "correct"],
     "=HYPERLINK(evil)": ["correct"] * 3,
@@ -367,7 +385,7 @@ def exercises(row):
 
 def test_the_run_completes_with_one_row_per_submission(sandboxed):
     assert sandboxed["done"].returncode == 0, sandboxed["done"].stderr[-3000:]
-    assert len(sandboxed["rows"]) == 19, sorted(
+    assert len(sandboxed["rows"]) == 20, sorted(
         sandboxed["rows"]
     )  # the linked folder is not followed
     row = sandboxed["rows"]["symlink"]
@@ -422,6 +440,7 @@ def test_limits_and_failures_become_statuses(sandboxed):
     assert "raised" in rows["memory-hog"]["status"]
     assert "MemoryError" in " ".join(sandboxed["json"]["memory-hog"]["errors"])
     assert rows["kernel-exit"]["status"] == "kernel died in cell 7 of 13"
+    assert rows["fork-bomb"]["status"] == "ok", sandboxed["json"]["fork-bomb"]
     assert "did not finish" in sandboxed["json"]["probe-loop"]["messages"]["9.1"]
     assert rows["corrupt"]["status"] == "unreadable: not valid JSON"
     assert rows["int-source"]["status"] == "unreadable: cell 1: its source is int, not text"
@@ -435,7 +454,7 @@ def test_csv_cells_cannot_be_formulas(sandboxed):
 
 def test_feedback_file_per_submission(sandboxed):
     feedback = sorted((sandboxed["course"] / "out" / "feedback").glob("*.md"))
-    assert len(feedback) == 19
+    assert len(feedback) == 20
     text = next(p for p in feedback if "probe-loop" in p.name).read_text()
     assert "Score: 2 / 3" in text and "did not finish" in text
 

@@ -11,7 +11,16 @@ started by :func:`kernel_manager`:
   loopback with nothing on it), its own PID namespace (when the kernel ends, every process
   it started ends with it, double-forked daemons included), its own user namespace as
   ``nobody`` with every capability dropped and no nested user namespaces, a cleared
-  environment, and it dies with the grader.
+  environment, at most :attr:`Limits.processes` processes and threads (``RLIMIT_NPROC``),
+  and it dies with the grader.
+
+  Run as root (a CI machine, a container), a user namespace would map ``nobody`` to root
+  outside it, and the kernel ignores ``RLIMIT_NPROC`` for root. So as root the sandbox is
+  two bubblewraps: an outer one, privileged and without a user namespace, sets up the
+  mounts and the network, PID, IPC and UTS namespaces; ``setpriv`` then becomes the real
+  user ``nobody`` (uid 65534) with no capabilities; an inner, unprivileged bubblewrap adds
+  the user namespace (``nobody`` inside and outside) and blocks nested ones. The
+  submission's folder is handed to ``nobody`` first (:func:`prepare_work`).
 * ``sandbox="off"`` -- a plain child process (same limits and environment, no isolation).
 
 Both: ``RLIMIT_AS`` (memory), ``RLIMIT_CPU`` (CPU seconds), ``RLIMIT_FSIZE`` (largest file
@@ -37,8 +46,12 @@ __all__ = [
     "kernel_env",
     "kernel_manager",
     "limit_command",
+    "prepare_work",
     "read_only_paths",
 ]
+
+#: The user a sandboxed kernel runs as (``nobody``).
+NOBODY = 65534
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,9 +79,12 @@ class Limits:
     memory_mb: int = 4096  #: address space (RLIMIT_AS)
     cpu_seconds: int = 600  #: CPU time (RLIMIT_CPU)
     file_mb: int = 64  #: largest file it may write (RLIMIT_FSIZE)
+    #: processes and threads of the sandbox's user (RLIMIT_NPROC; only under bubblewrap,
+    #: where that user is ``nobody`` in a namespace of its own and counts nothing else)
+    processes: int = 256
 
     def __post_init__(self) -> None:
-        for name in ("memory_mb", "cpu_seconds", "file_mb"):
+        for name in ("memory_mb", "cpu_seconds", "file_mb", "processes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"Limits.{name} must be a positive integer, got {value!r}")
@@ -77,21 +93,27 @@ class Limits:
 # Runs as `python -I -S -c LIMITER cmd...`: set the limits, die with the parent, exec cmd.
 LIMITER = """\
 import ctypes, os, resource, sys
-mem, cpu, fsize = (int(v) for v in sys.argv[1:4])
+mem, cpu, fsize, nproc = (int(v) for v in sys.argv[1:5])
 resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
 resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
 resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+if nproc > 0:
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 try:
     ctypes.CDLL(None, use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
 except Exception:
     pass
-os.execv(sys.argv[4], sys.argv[4:])
+os.execv(sys.argv[5], sys.argv[5:])
 """
 
 
-def limit_command(limits: Limits, cmd: list[str]) -> list[str]:
-    """`cmd` prefixed so that it runs with `limits` and dies with its parent."""
+def limit_command(limits: Limits, cmd: list[str], processes: bool = True) -> list[str]:
+    """`cmd` prefixed so that it runs with `limits` and dies with its parent.
+
+    ``processes=False`` leaves ``RLIMIT_NPROC`` alone: outside a sandbox it would count every
+    process of the grader's own user.
+    """
     return [
         sys.executable,
         "-I",
@@ -101,6 +123,7 @@ def limit_command(limits: Limits, cmd: list[str]) -> list[str]:
         str(limits.memory_mb << 20),
         str(limits.cpu_seconds),
         str(limits.file_mb << 20),
+        str(limits.processes if processes else 0),
         *cmd,
     ]
 
@@ -133,30 +156,56 @@ def read_only_paths(extra: list[Path] | None = None) -> list[Path]:
     return out
 
 
+def _as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def prepare_work(work: Path) -> None:
+    """Hand the submission's folder (and all in it) to ``nobody`` when the grader is root.
+
+    Run as root, the sandboxed kernel is the real user ``nobody``: its folder must be its own.
+    (Otherwise the kernel runs as the grader's own user, who owns the folder already.)
+    """
+    if not _as_root():
+        return
+    for top, dirs, files in os.walk(work):
+        os.chown(top, NOBODY, NOBODY, follow_symlinks=False)
+        for name in [*dirs, *files]:
+            os.chown(os.path.join(top, name), NOBODY, NOBODY, follow_symlinks=False)
+
+
+def _ancestors(paths: list[Path]) -> list[Path]:
+    """Every folder above `paths` that a bind must create, outermost first (made 0755)."""
+    out: list[Path] = []
+    for p in paths:
+        for a in reversed(p.parents):
+            if a != Path("/") and a not in out and a.parts[1] not in SYSTEM_ENTRIES:
+                out.append(a)
+    return out
+
+
 def bwrap_command(
     bwrap: str, work: Path, cmd: list[str], env: dict[str, str], read_only: list[Path]
 ) -> list[str]:
     """The bubblewrap command line that runs `cmd` confined to `work` (see the module doc)."""
-    args = [
-        bwrap,
-        "--unshare-all",
+    inner = [
         "--unshare-user",
         "--uid",
-        "65534",
+        str(NOBODY),
         "--gid",
-        "65534",
+        str(NOBODY),
         "--cap-drop",
         "ALL",
         "--disable-userns",
         "--die-with-parent",
-        "--new-session",
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--tmpfs",
-        "/tmp",
     ]
+    args = [bwrap]
+    if _as_root():  # an outer, privileged bubblewrap without a user namespace (module doc)
+        args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
+        args += ["--unshare-cgroup-try", "--die-with-parent"]
+    else:
+        args += ["--unshare-all", *inner]
+    args += ["--new-session", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for name in SYSTEM_ENTRIES:
         p = Path("/") / name
         if p.is_symlink():
@@ -167,11 +216,20 @@ def bwrap_command(
         p = Path("/etc") / name
         if p.exists():
             args += ["--ro-bind", str(p), str(p)]
+    if _as_root():  # folders bubblewrap makes for the binds are 0700: nobody could not enter
+        for a in _ancestors([*read_only, work]):
+            args += ["--perms", "0755", "--dir", str(a)]
     for p in read_only:
         args += ["--ro-bind", str(p), str(p)]
     args += ["--bind", str(work), str(work), "--chdir", str(work), "--clearenv"]
     for key, value in env.items():
         args += ["--setenv", key, value]
+    if _as_root():
+        setpriv = shutil.which("setpriv") or "/usr/bin/setpriv"
+        drop = [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+        drop += ["--inh-caps=-all", "--bounding-set=-all", "--"]
+        args += ["--", *drop, bwrap, *inner, "--bind", "/", "/", "--proc", "/proc"]
+        args += ["--dev", "/dev", "--chdir", str(work)]
     return args + ["--", *cmd]
 
 
@@ -190,6 +248,7 @@ def bwrap_available() -> tuple[str | None, str]:
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="wt-bwrap-check-") as tmp:
+            prepare_work(Path(tmp))
             cmd = bwrap_command(
                 path,
                 Path(tmp),
@@ -256,10 +315,11 @@ def kernel_manager(
 
     class ConfinedKernelManager(AsyncKernelManager):  # type: ignore[misc]
         def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-            cmd = limit_command(limits, super().format_kernel_cmd(extra_arguments))
+            cmd = super().format_kernel_cmd(extra_arguments)
             if bwrap is None:
-                return cmd
-            return bwrap_command(bwrap, work, cmd, env, read_only)
+                return limit_command(limits, cmd, processes=False)
+            prepare_work(work)  # the connection file is written by now
+            return bwrap_command(bwrap, work, limit_command(limits, cmd), env, read_only)
 
     context = zmq.asyncio.Context()
     context.setsockopt(zmq.MAXMSGSIZE, max_message)  # a larger message is dropped, not read
