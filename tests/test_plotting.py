@@ -263,8 +263,9 @@ def test_a_path_on_unequal_axes_warns_and_says_what_to_do():
         dict(grid=_SQUARE),
         dict(paths=None, markers={"m": _PATH}, exact=[0, 0]),  # markers are positions
         dict(paths={"one point": [_PATH[0]]}),
+        dict(paths=None, clouds={"one point": _PATH[0]}, lines={"one point": _PATH[:1]}),
     ],
-    ids=["equal", "not-equal", "near-square", "markers-only", "one-point-path"],
+    ids=["equal", "not-equal", "near-square", "markers-only", "one-point-path", "one-point"],
 )
 def test_one_change_silences_the_unequal_axes_warning(change):
     assert len(_unequal_warnings(_figure)) == 1

@@ -478,7 +478,8 @@ def _shapes(overlays: Mapping[str, Any]) -> list[str]:
     found = []
     for kind in ("paths", "clouds", "lines"):
         for label, pts in (overlays.get(kind) or {}).items():
-            if len(np.asarray(pts, dtype=float)) >= 2:  # steps (paths) or points
+            steps = np.asarray(pts, dtype=float) if kind == "paths" else _as_xy(pts, label)
+            if len(steps) >= 2:  # a path's steps, a cloud's or a line's points
                 found.append(label)
     return found
 
