@@ -301,30 +301,21 @@ class Bench:
         )
         return row
 
-    def loop_baseline(self, section, case, method, fn, grid, X, y, ref=None):
-        sub = sized(grid, lambda g: fn(g, X, y), self.cfg["loop_budget"])
-        self.say(f"{section} | {case} | {method} on {sub.size:,} of {grid.size:,} points")
-        t = timed(lambda: fn(sub, X, y), repeat=min(3, self.cfg["repeat"]))
-        peak = peak_mib(lambda: fn(sub, X, y))
-        row = self.add(
-            section,
-            case,
-            method,
-            grid.size,
-            t,
-            peak=peak,
-            sub=None if sub is grid else sub.size,
-            ref=ref,
-        )
-        return row, sub, fn(sub, X, y)
+    def measure(self, section, case, method, fn, grid, X, y, ref=None, *, loop=False):
+        """Time ``fn(grid, X, y)`` on the largest leading sub-grid its time budget allows.
 
-    def vector(self, section, case, method, fn, grid, X, y, ref=None, budget=None):
-        sub = sized(grid, lambda g: fn(g, X, y), budget or self.cfg["vector_budget"])
+        ``loop=True`` marks a Python-loop baseline: the loop budget and at most 3 repeats;
+        otherwise the vector budget and the configured repeats, and the row also records
+        the peak above the result. Returns ``(row, sub-grid, fn's values on it)``.
+        """
+        budget = self.cfg["loop_budget" if loop else "vector_budget"]
+        repeat = min(3, self.cfg["repeat"]) if loop else self.cfg["repeat"]
+        sub = sized(grid, lambda g: fn(g, X, y), budget)
         self.say(
             f"{section} | {case} | {method}"
             + ("" if sub is grid else f" on {sub.size:,} of {grid.size:,} points")
         )
-        t = timed(lambda: fn(sub, X, y), repeat=self.cfg["repeat"])
+        t = timed(lambda: fn(sub, X, y), repeat=repeat)
         peak = peak_mib(lambda: fn(sub, X, y))
         row = self.add(
             section,
@@ -336,7 +327,8 @@ class Bench:
             sub=None if sub is grid else sub.size,
             ref=ref,
         )
-        row["peak_above_result_MiB"] = peak - sub.size * 8 / MiB
+        if not loop:
+            row["peak_above_result_MiB"] = peak - sub.size * 8 / MiB
         return row, sub, fn(sub, X, y)
 
     # ---- sections
@@ -475,13 +467,13 @@ class Bench:
         )
         del values
         # the post's code and the generic path on sub-grids, for the README table
-        ref, _, _ = self.loop_baseline(
-            sec, case, "post's code (np.vectorize)", post_code, grid, X_B, y_B
+        ref, _, _ = self.measure(
+            sec, case, "post's code (np.vectorize)", post_code, grid, X_B, y_B, loop=True
         )
         ref["x_post"] = 1.0
         for r in res.values():
             r["x_post"] = r["points_per_s"] / ref["points_per_s"]
-        self.vector(sec, case, "gridlib generic evaluate", generic, grid, X_B, y_B, ref=ref)
+        self.measure(sec, case, "gridlib generic evaluate", generic, grid, X_B, y_B, ref=ref)
         self.say(
             f"  least squares: {100 * lsr['fraction_of_fresh_fill']:.0f} % of the fresh fill rate, "
             f"{100 * lsr['fraction_of_reused_fill']:.0f} % of the re-used one; max rel vs direct {lsr['max_rel_vs_direct']:.1e}"
@@ -495,17 +487,17 @@ class Bench:
         for B in self.cfg["batch_sizes"]:
             X, y, _, _ = post_data(np.random.default_rng(B), n=B, batch_size=1)
             case = f"{n0} x {n1} = {grid.size:.0e} points, B={B:,}"
-            ref, s1, v1 = self.loop_baseline(
-                sec, case, "post's code (np.vectorize)", post_code, grid, X, y
+            ref, s1, v1 = self.measure(
+                sec, case, "post's code (np.vectorize)", post_code, grid, X, y, loop=True
             )
             ref["x_post"] = 1.0
-            r2, s2, v2 = self.vector(
+            r2, s2, v2 = self.measure(
                 sec, case, "gridlib generic evaluate", generic, grid, X, y, ref=ref
             )
             pts = s2.size if r2["extrapolated_from"] else grid.size
             chunk = min(ev.DEFAULT_CHUNK, pts)
             r2["budget_MiB"] = (ev.TEMP_BYTES + 8 * (2 * grid.ndim + 2) * chunk) / MiB
-            r3, _, _ = self.vector(
+            r3, _, _ = self.measure(
                 sec,
                 case,
                 "gridlib least squares, construction included",
@@ -576,8 +568,8 @@ class Bench:
         y = X @ w_true + 0.5 * rng.standard_normal(45)
         grid = gridlib.Grid.cube(w_true, 2.0, num)
         case = f"D={D}, {num}^{D} = {grid.size:,} points, B=45, k={k}"
-        ref, s1, v1 = self.loop_baseline(
-            sec, case, "post's code (np.vectorize), full sort", post_code, grid, X, y
+        ref, s1, v1 = self.measure(
+            sec, case, "post's code (np.vectorize), full sort", post_code, grid, X, y, loop=True
         )
         ref["x_post"] = 1.0
         ls = gridlib.LeastSquares(X, y)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import warnings
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -90,6 +93,7 @@ def test_paths_and_clouds_are_thinned_to_the_budget_keeping_the_ends():
         title="t",
         xaxis_title="a",
         yaxis_title="b",
+        equal=False,
         paths={"p": path},
         clouds={"c": np.ones((3000, 2))},
     )
@@ -206,10 +210,10 @@ def test_surface_places_markers_on_the_surface(post):
 def test_contour_shows_exactly_the_grid_and_warns_when_an_overlay_leaves_it():
     g = Grid.linspace(w1=(0, 1, 11), w2=(-2, 2, 11))
     v = np.zeros(g.shape)
-    fig = plotting.contour(g, v, title="t", paths={"inside": [[0.1, 0], [0.9, 1.9]]})
+    fig = plotting.contour(g, v, title="t", equal=False, paths={"inside": [[0.1, 0], [0.9, 1.9]]})
     assert tuple(fig.layout.xaxis.range) == (0, 1) and tuple(fig.layout.yaxis.range) == (-2, 2)
     with pytest.warns(UserWarning, match="'outside' leaves the drawn region"):
-        plotting.contour(g, v, title="t", paths={"outside": [[0.5, 0], [3.0, 0]]})
+        plotting.contour(g, v, title="t", equal=False, paths={"outside": [[0.5, 0], [3.0, 0]]})
 
 
 def test_side_by_side_lifts_its_title_above_the_panel_titles():
@@ -219,3 +223,84 @@ def test_side_by_side_lifts_its_title_above_the_panel_titles():
     top_of_title_px = (1 - fig.layout.title.y) * 500
     assert top_of_title_px >= _core._MODEBAR_PX
     assert fig.layout.margin.t >= top_of_title_px + _core._TITLE_PX + 20
+
+
+# a path across a region 20 units wide and 2 high: on an 820 x 560 figure one unit of w2 is
+# drawn about 6 times longer than one unit of w1; on the 20 x 14 region both about 0.03/px
+_FLAT = Grid.linspace(w1=(-10, 10, 21), w2=(-1, 1, 21))
+_SQUARE = Grid.linspace(w1=(-10, 10, 21), w2=(-7, 7, 21))
+_PATH = [[-8.0, -0.8], [0.0, 0.5], [8.0, 0.0]]
+
+
+def _unequal_warnings(make) -> list[str]:
+    """Messages of the unequal-axes warnings raised while ``make()`` builds a figure."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make()
+    return [str(w.message) for w in caught if "unequal axes" in str(w.message)]
+
+
+def _figure(grid=_FLAT, **kwargs):
+    kwargs = {"paths": {"GD": _PATH}, **kwargs}
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    return plotting.contour(grid, np.zeros(grid.shape), title="t", **kwargs)
+
+
+def test_a_path_on_unequal_axes_warns_and_says_what_to_do():
+    (msg,) = _unequal_warnings(_figure)
+    assert "'GD' drawn on unequal axes" in msg
+    assert "w1 per pixel across" in msg and "w2 per pixel up" in msg
+    assert "pass equal=True to compare distances, or equal=False" in msg
+    assert _figure(equal=True).layout.yaxis.scaleanchor == "x"  # no warning: would be an error
+    assert _figure(equal=False).layout.yaxis.scaleanchor is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        dict(equal=True),
+        dict(equal=False),
+        dict(grid=_SQUARE),
+        dict(paths=None, markers={"m": _PATH}, exact=[0, 0]),  # markers are positions
+        dict(paths={"one point": [_PATH[0]]}),
+        dict(paths=None, clouds={"one point": _PATH[0]}, lines={"one point": _PATH[:1]}),
+    ],
+    ids=["equal", "not-equal", "near-square", "markers-only", "one-point-path", "one-point"],
+)
+def test_one_change_silences_the_unequal_axes_warning(change):
+    assert len(_unequal_warnings(_figure)) == 1
+    assert _unequal_warnings(lambda: _figure(**change)) == []
+
+
+@pytest.mark.parametrize("kind", ["paths", "clouds", "lines"])
+def test_every_shape_overlay_warns_on_linear_axes_but_not_on_log_axes(kind):
+    def make(log_x: bool):
+        return plotting.plane(
+            title="t", xaxis_title="B", yaxis_title="sd", log_x=log_x, **{kind: {"s": _PATH}}
+        )
+
+    assert len(_unequal_warnings(lambda: make(False))) == 1
+    assert _unequal_warnings(lambda: make(True)) == []  # log axes do not compare distances
+
+
+def test_the_warning_names_the_ratio_of_the_two_scales():
+    def ratio(width: float) -> float:
+        cloud = Grid.linspace(w1=(-width / 2, width / 2, 11), w2=(-1, 1, 11)).points()
+        (msg,) = _unequal_warnings(
+            lambda: plotting.plane(
+                title="t", xaxis_title="w1", yaxis_title="w2", clouds={"minima": cloud}
+            )
+        )
+        m = re.search(r"([0-9.e-]+) w1 per pixel across, ([0-9.e-]+) w2 per pixel up", msg)
+        r = re.search(r"\(ratio ([0-9.]+) > 1.5\)", msg)
+        assert m and r, msg
+        sx, sy = (float(v) for v in m.groups())
+        assert float(r[1]) == pytest.approx(max(sx, sy) / min(sx, sy), abs=0.06)
+        return float(r[1])
+
+    # the pixels per unit are fixed by the figure's size, so the ratio follows the ranges
+    assert ratio(12.0) == pytest.approx(2 * ratio(6.0), rel=0.05)
+    assert ratio(30.0) == pytest.approx(5 * ratio(6.0), rel=0.05)
+    # decorate, called directly, takes None as "not equal"
+    fig = plotting.decorate(go.Figure(), title="t", xaxis_title="a", yaxis_title="b", equal=None)
+    assert fig.layout.yaxis.scaleanchor is None

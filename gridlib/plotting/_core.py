@@ -13,7 +13,9 @@ One place for what every lesson figure shares, after ThinkDSP's ``decorate``:
   ``markers=``, ``paths=``, ``clouds=``, ``lines=``); :func:`add_overlays`,
   :func:`add_level_lines` (another function's contour lines) and :func:`add_batch` (a batch's
   loss and minimum) add to an existing figure; :func:`within` keeps the points in view (say
-  how many were left out); a contour warns when an overlay leaves its grid;
+  how many were left out); a contour warns when an overlay leaves its grid, and a contour or
+  plane warns when paths, clouds or lines sit on unequal axes the author did not choose
+  (``equal=None``; :data:`UNEQUAL_RATIO`);
 * a size budget: every trace built here is thinned (:data:`MAX_POINTS` points per path or
   cloud) and landscapes are stored as float32 on at most ``max_side`` points per axis;
   :func:`size_bytes` measures a figure;
@@ -51,6 +53,7 @@ __all__ = [
     "WIDTH",
     "HEIGHT",
     "MAX_POINTS",
+    "UNEQUAL_RATIO",
     "decorate",
     "contour",
     "surface",
@@ -113,6 +116,11 @@ _SYMBOLS_3D = {
 }
 _TITLE_PX = 22  # height of one title line (font 16) in pixels
 _MODEBAR_PX = 34  # plotly's mode bar sits in the top 34 px of the figure, right-aligned
+_COLORBAR_PX = 80  # a colour bar (thickness 14, ticks, side title) takes about 80 px on the right
+#: Above this ratio of the two axes' units per pixel, a figure whose overlays compare
+#: distances warns unless its author chose ``equal=`` (a circle drawn 1.5 times wider than
+#: tall is visibly an ellipse; below that the distortion is hard to see).
+UNEQUAL_RATIO = 1.5
 
 
 def setup_notebook() -> str:
@@ -134,7 +142,7 @@ def decorate(
     title: str,
     xaxis_title: str,
     yaxis_title: str,
-    equal: bool = False,
+    equal: bool | None = False,
     x_range: Sequence[float] | None = None,
     y_range: Sequence[float] | None = None,
     log_x: bool = False,
@@ -147,8 +155,8 @@ def decorate(
 
     The title is wrapped to the figure's width and placed in a top margin that starts
     below plotly's mode bar, so the two never overlap. ``equal=True`` draws one unit of
-    ``x`` as long as one unit of ``y`` (use it whenever the figure compares distances).
-    The legend goes below the plot, where it never covers data.
+    ``x`` as long as one unit of ``y`` (use it whenever the figure compares distances;
+    ``None`` counts as ``False`` here). The legend goes below the plot, where it never covers data.
 
     Examples
     --------
@@ -252,7 +260,7 @@ def contour(
     max_side: int = 150,
     backdrop: bool = False,
     value_label: str = "L",
-    equal: bool = False,
+    equal: bool | None = None,
     x_range: Sequence[float] | None = None,
     y_range: Sequence[float] | None = None,
     width: int = WIDTH,
@@ -273,8 +281,11 @@ def contour(
         Grey colour scale, no colour bar: the landscape stays behind coloured overlays.
     max_side : int
         Display resolution cap per axis (the data are not changed; the size budget).
-    equal : bool
-        One unit of parameter 1 as long as one unit of parameter 2 (distances compared).
+    equal : bool or None
+        ``True``: one unit of parameter 1 as long as one unit of parameter 2 (distances
+        compared). ``False``: each axis fills the plot (different units, or a profile).
+        ``None`` (not chosen): as ``False``, but a figure with ``paths``, ``clouds`` or
+        ``lines`` warns when its axes' scales differ (see :func:`plane`).
     **overlays
         Any keyword of :func:`add_overlays`: ``exact``, ``argmin``, ``generating``,
         ``batch``, ``start``, ``labels``, ``markers``, ``paths``, ``clouds``, ``lines``.
@@ -308,7 +319,7 @@ def contour(
     names = small.names
     x_range = x_range if x_range is not None else (grid.lower[0], grid.upper[0])
     y_range = y_range if y_range is not None else (grid.lower[1], grid.upper[1])
-    return decorate(
+    decorate(
         fig,
         title=title,
         xaxis_title=names[0],
@@ -320,6 +331,9 @@ def contour(
         height=height,
         legend=legend,
     )
+    if equal is None:
+        _warn_unequal(fig, overlays, x_range, y_range)
+    return fig
 
 
 def _warn_outside(fig: go.Figure, grid: Any) -> None:
@@ -411,7 +425,7 @@ def plane(
     title: str,
     xaxis_title: str,
     yaxis_title: str,
-    equal: bool = False,
+    equal: bool | None = None,
     x_range: Sequence[float] | None = None,
     y_range: Sequence[float] | None = None,
     width: int = WIDTH,
@@ -423,6 +437,14 @@ def plane(
 ) -> go.Figure:
     """A 2-D plane with the standard overlays and no landscape (clouds of points, gradients).
 
+    ``equal`` as in :func:`contour`: ``True`` draws one unit of ``x`` as long as one unit of
+    ``y``, ``False`` lets each axis fill the plot. Left at ``None`` (the author did not say),
+    a figure whose overlays are read as shapes -- ``paths``, ``clouds`` or ``lines`` with
+    at least two points -- warns (``UserWarning``) when its axes' units per pixel differ by
+    more than :data:`UNEQUAL_RATIO` (1.5): lengths and angles would be distorted unseen.
+    The pixels are estimated from the size, the margins and the colour bar; log axes never
+    warn (they do not compare distances). Markers alone never warn.
+
     Examples
     --------
     >>> fig = plane(title="two clouds", xaxis_title="a", yaxis_title="b",
@@ -432,7 +454,7 @@ def plane(
     """
     fig = go.Figure()
     add_overlays(fig, **overlays)
-    return decorate(
+    decorate(
         fig,
         title=title,
         xaxis_title=xaxis_title,
@@ -446,6 +468,62 @@ def plane(
         log_x=log_x,
         log_y=log_y,
     )
+    if equal is None and not (log_x or log_y):
+        _warn_unequal(fig, overlays, x_range, y_range)
+    return fig
+
+
+def _shapes(overlays: Mapping[str, Any]) -> list[str]:
+    """Labels of the overlays read as shapes: paths, clouds and lines of two or more points."""
+    found = []
+    for kind in ("paths", "clouds", "lines"):
+        for label, pts in (overlays.get(kind) or {}).items():
+            steps = np.asarray(pts, dtype=float) if kind == "paths" else _as_xy(pts, label)
+            if len(steps) >= 2:  # a path's steps, a cloud's or a line's points
+                found.append(label)
+    return found
+
+
+def _span(r: Sequence[float] | None, values: list[np.ndarray]) -> float:
+    """Width of a given axis range, or of the data when plotly picks the range (autorange)."""
+    if r is not None:
+        return abs(float(r[1]) - float(r[0]))
+    v = np.concatenate(values) if values else np.array([])
+    v = v[np.isfinite(v)]
+    return float(v.max() - v.min()) if v.size else 0.0
+
+
+def _warn_unequal(
+    fig: go.Figure,
+    overlays: Mapping[str, Any],
+    x_range: Sequence[float] | None,
+    y_range: Sequence[float] | None,
+) -> None:
+    """Warn when shapes are drawn on axes whose units per pixel differ by > UNEQUAL_RATIO."""
+    shapes = _shapes(overlays)
+    if not shapes:
+        return
+    scatters = [tr for tr in fig.data if tr.type == "scatter" and tr.x is not None]
+    dx = _span(x_range, [_floats(tr.x) for tr in scatters])
+    dy = _span(y_range, [_floats(tr.y) for tr in scatters])
+    m, lay = fig.layout.margin, fig.layout
+    bar = any(tr.type == "contour" and tr.showscale is not False for tr in fig.data)
+    px_x = lay.width - m.l - m.r - (_COLORBAR_PX if bar else 0)
+    px_y = lay.height - m.t - m.b
+    if min(dx, dy) <= 0 or min(px_x, px_y) <= 0:
+        return  # a flat overlay (or no room): nothing to distort
+    sx, sy = dx / px_x, dy / px_y
+    ratio = max(sx, sy) / min(sx, sy)
+    if ratio > UNEQUAL_RATIO:
+        xt, yt = lay.xaxis.title.text, lay.yaxis.title.text
+        warnings.warn(
+            f"{', '.join(map(repr, shapes))} drawn on unequal axes: {sx:.3g} {xt} per pixel "
+            f"across, {sy:.3g} {yt} per pixel up (ratio {ratio:.1f} > {UNEQUAL_RATIO}): lengths "
+            "and angles of the overlays are distorted; pass equal=True to compare distances, "
+            "or equal=False if the axes have different units",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -71,28 +71,19 @@ def curves(
     ['lines', 'markers']
     """
     fig = go.Figure()
-    for i, (label, value) in enumerate(series.items()):
+    lines = [
+        *(
+            (label, value, dict(color=_COLORS[i % len(_COLORS)], width=2))
+            for i, (label, value) in enumerate(series.items())
+        ),
+        *(
+            (label, value, dict(color="gray", dash="dot" if i % 2 == 0 else "dash"))
+            for i, (label, value) in enumerate((guides or {}).items())
+        ),
+    ]
+    for label, value, line in lines:  # the series, then the guides (dotted, dashed, ...)
         x, y = _xy(value, label)
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=y,
-                mode="lines",
-                name=label,
-                line=dict(color=_COLORS[i % len(_COLORS)], width=2),
-            )
-        )
-    for i, (label, value) in enumerate((guides or {}).items()):
-        x, y = _xy(value, label)
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=y,
-                mode="lines",
-                name=label,
-                line=dict(color="gray", dash="dot" if i % 2 == 0 else "dash"),
-            )
-        )
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=label, line=line))
     for i, (label, value) in enumerate((markers or {}).items()):
         x, y = _xy(value, label)
         fig.add_trace(
