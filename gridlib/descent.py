@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -147,6 +148,8 @@ def tuned_parameters(eigenvalues: ArrayLike) -> TunedParameters:
     Examples
     --------
     >>> t = tuned_parameters([1.0, 100.0])
+    >>> type(t.lr_hb).__name__
+    'float'
     >>> round(t.lr_gd, 6), round(t.rate_gd, 6)
     (0.019802, 0.980198)
     >>> round(t.lr_hb, 6), round(t.beta_hb, 6), round(t.rate_hb, 6)
@@ -159,13 +162,13 @@ def tuned_parameters(eigenvalues: ArrayLike) -> TunedParameters:
         )
     lo, hi = float(lam.min()), float(lam.max())
     kappa = hi / lo
-    rate_hb = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
+    rate_hb = (math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1)
     return TunedParameters(
         lr_gd=2 / (lo + hi),
         rate_gd=(kappa - 1) / (kappa + 1),
-        lr_hb=4 / (np.sqrt(hi) + np.sqrt(lo)) ** 2,
-        beta_hb=float(rate_hb**2),
-        rate_hb=float(rate_hb),
+        lr_hb=4 / (math.sqrt(hi) + math.sqrt(lo)) ** 2,
+        beta_hb=rate_hb**2,
+        rate_hb=rate_hb,
     )
 
 
