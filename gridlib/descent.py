@@ -73,7 +73,7 @@ def heavy_ball(
     """Run ``steps`` of heavy-ball momentum (Polyak, 1964) from every start at once.
 
     ``v <- beta * v - lr * grad(w)``, then ``w <- w + v``, with the velocity ``v = 0`` at
-    the start; ``beta = 0`` is :func:`gradient_descent` exactly.
+    the start; ``beta = 0`` is :func:`gradient_descent` exactly (while the run stays finite).
 
     Parameters
     ----------
