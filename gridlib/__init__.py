@@ -5,7 +5,13 @@ back shaped like the grid (``indexing="ij"``: axis k is parameter k).
 """
 
 from .data import PostExample, batch_indices, design_matrix, post_data, post_example, post_grid
-from .descent import gradient_descent, steps_to_reach
+from .descent import (
+    TunedParameters,
+    gradient_descent,
+    heavy_ball,
+    steps_to_reach,
+    tuned_parameters,
+)
 from .evaluation import TopK, evaluate, top_k
 from .grid import Grid
 from .losses import LeastSquares, sum_squared_residuals
@@ -27,7 +33,10 @@ __all__ = [
     "LeastSquares",
     "sum_squared_residuals",
     "gradient_descent",
+    "heavy_ball",
     "steps_to_reach",
+    "tuned_parameters",
+    "TunedParameters",
     "numerical_gradient",
     "gradient_check",
     "GradientCheck",

@@ -194,3 +194,122 @@ def test_post_data_refuses_an_unallocatable_size_and_accepts_any_rng_form():
         gridlib.batch_indices(10, 3, "4")
     with pytest.raises(TypeError, match="x must be real numbers, got complex"):
         gridlib.design_matrix(np.array([1.0]) + 1j)
+
+
+# --------------------------------------------------------------------------- heavy ball
+
+
+def _hb_matrix(lam, lr, beta):
+    """One heavy-ball step on f = lam w^2 / 2 as a linear map of the state (w, v)."""
+    return np.array([[1 - lr * lam, beta], [-lr * lam, beta]])
+
+
+def test_heavy_ball_is_matrix_powers_on_a_diagonal_quadratic():
+    lams = np.array([0.3, 2.0, 7.5])
+    rng = np.random.default_rng(1)
+    starts = rng.normal(size=(4, 3))
+    lr, beta, steps = 0.2, 0.6, 40
+    path = gridlib.heavy_ball(lambda W: W * lams, starts, lr, beta, steps)
+    assert path.shape == (steps + 1, 4, 3)
+    for j, lam in enumerate(lams):  # each coordinate is its own 1-D quadratic
+        M = _hb_matrix(lam, lr, beta)
+        for k in (0, 1, 2, 17, steps):
+            state = np.linalg.matrix_power(M, k) @ np.vstack([starts[:, j], np.zeros(4)])
+            np.testing.assert_allclose(path[k, :, j], state[0], rtol=1e-12, atol=1e-14)
+
+
+def test_heavy_ball_matches_a_plain_loop_on_a_rotated_bowl():
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(3, 3))
+    H = A @ A.T + np.eye(3)
+    starts = rng.normal(size=(4, 3))
+    path = gridlib.heavy_ball(lambda W: W @ H, starts, lr=0.05, beta=0.7, steps=30)
+    for s in range(4):
+        w, w_prev = starts[s].copy(), starts[s].copy()
+        for k in range(30):  # the two-step form w+ = w - lr grad(w) + beta (w - w_prev)
+            w, w_prev = w - 0.05 * (H @ w) + 0.7 * (w - w_prev), w
+            np.testing.assert_allclose(path[k + 1, s], w, rtol=1e-10, atol=1e-12)
+
+
+def test_heavy_ball_with_beta_zero_is_gradient_descent_exactly():
+    ex = gridlib.post_example()
+    loss = LeastSquares(ex.X_batch, ex.y_batch)
+    starts = np.random.default_rng(2).normal(size=(5, 2)) * 10
+    lr = np.linspace(1e-4, 2e-3, 5)
+    np.testing.assert_array_equal(
+        gridlib.heavy_ball(loss.gradient, starts, lr, 0.0, 200),
+        gradient_descent(loss.gradient, starts, lr, 200),
+    )
+
+
+def test_heavy_ball_per_start_parameters_and_divergence_isolation():
+    lams = np.array([1.0, 10.0])
+    grad = lambda W: W * lams  # noqa: E731
+    starts = np.array([[1.0, 1.0], [1.0, 1.0], [-2.0, 0.5]])
+    # lr 0.5 > 2 (1 + beta) / lambda_max = 0.36 with beta 0.8: start 1 diverges, to inf/nan
+    lr, beta = np.array([0.05, 0.5, 0.1]), np.array([0.8, 0.8, 0.0])
+    path = gridlib.heavy_ball(grad, starts, lr, beta, 3000)
+    assert not np.all(np.isfinite(path[-1, 1]))
+    for s in (0, 2):
+        alone = gridlib.heavy_ball(grad, starts[s : s + 1], lr[s], beta[s], 3000)
+        np.testing.assert_array_equal(path[:, s], alone[:, 0])
+        assert np.all(np.abs(path[-1, s]) < 1e-10)
+
+
+def test_heavy_ball_bad_input():
+    g = lambda W: W  # noqa: E731
+    W = np.ones((2, 2))
+    with pytest.raises(ValueError, match="beta must be in"):
+        gridlib.heavy_ball(g, W, 0.1, 1.0, 1)
+    with pytest.raises(ValueError, match="beta must be in"):
+        gridlib.heavy_ball(g, W, 0.1, np.array([0.5, -0.1]), 1)
+    with pytest.raises(ValueError, match="beta must be in"):
+        gridlib.heavy_ball(g, W, 0.1, np.nan, 1)
+    with pytest.raises(ValueError, match=r"beta must be a number or shape \(2,\)"):
+        gridlib.heavy_ball(g, W, 0.1, np.zeros(3), 1)
+    with pytest.raises(TypeError, match="beta must be real numbers"):
+        gridlib.heavy_ball(g, W, 0.1, "0.9", 1)
+    with pytest.raises(ValueError, match="lr must be positive"):
+        gridlib.heavy_ball(g, W, 0.0, 0.5, 1)
+    with pytest.raises(TypeError, match="steps must be a non-negative integer"):
+        gridlib.heavy_ball(g, W, 0.1, 0.5, 2.0)
+    with pytest.raises(TypeError, match="grad must be a callable"):
+        gridlib.heavy_ball(None, W, 0.1, 0.5, 1)
+    with pytest.raises(TypeError, match="grad returned None"):
+        gridlib.heavy_ball(lambda W: None, W, 0.1, 0.5, 1)
+    with pytest.raises(ValueError, match=r"grad must return shape \(2, 2\)"):
+        gridlib.heavy_ball(lambda W: W[:1], W, 0.1, 0.5, 1)
+    with pytest.raises(ValueError, match="starts contains NaN"):
+        gridlib.heavy_ball(g, [[np.nan, 0.0]], 0.1, 0.5, 1)
+    with pytest.raises(ValueError, match="over the limit max_bytes"):
+        gridlib.heavy_ball(g, W, 0.1, 0.5, 10**6, max_bytes=1024)
+    assert gridlib.heavy_ball(g, W, 0.1, 0.5, 0).shape == (1, 2, 2)
+
+
+def test_tuned_parameters_minimise_the_spectral_radius():
+    rng = np.random.default_rng(3)
+    lams = np.concatenate([[0.5, 400.0], rng.uniform(0.5, 400.0, size=6)])
+    t = gridlib.tuned_parameters(rng.permutation(lams))
+    kappa = 800.0
+    assert t.rate_gd == pytest.approx((kappa - 1) / (kappa + 1), rel=1e-12)
+    assert t.rate_hb == pytest.approx((np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1), rel=1e-12)
+
+    def radius_gd(lr):
+        return np.abs(1 - lr * lams).max()
+
+    def radius_hb(lr, beta):
+        return max(np.abs(np.linalg.eigvals(_hb_matrix(lam, lr, beta))).max() for lam in lams)
+
+    assert radius_gd(t.lr_gd) == pytest.approx(t.rate_gd, rel=1e-12)
+    # A double eigenvalue at the optimum: eigvals of a defective matrix carry ~sqrt(eps) error.
+    assert radius_hb(t.lr_hb, t.beta_hb) == pytest.approx(t.rate_hb, rel=1e-6)
+    for f in (0.98, 1.02):  # any other fixed parameter is worse
+        assert radius_gd(f * t.lr_gd) > t.rate_gd
+        assert radius_hb(f * t.lr_hb, t.beta_hb) > t.rate_hb + 1e-6
+        assert radius_hb(t.lr_hb, f * t.beta_hb) > t.rate_hb + 1e-6
+    with pytest.raises(ValueError, match="eigenvalues must be positive"):
+        gridlib.tuned_parameters([1.0, 0.0])
+    with pytest.raises(ValueError, match="eigenvalues must be positive"):
+        gridlib.tuned_parameters([])
+    with pytest.raises(TypeError, match="eigenvalues must be real numbers"):
+        gridlib.tuned_parameters([1.0, 2j])
