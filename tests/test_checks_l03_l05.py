@@ -24,6 +24,7 @@ LESSONS = {
     "03": "03-grid-search-initialization.ipynb",
     "04": "04-matrix-gradient-identity.ipynb",
     "05": "05-beyond-two-dimensions.ipynb",
+    "06": "06-momentum-on-the-batch-bowl.ipynb",
 }
 SEEDS = [0, 1, 2, 17, 123]
 CHECK_CELL = re.compile(r"^check\.(e\d+_\d+)\((.*)\)\s*$")
@@ -122,6 +123,18 @@ def _endpoint_budget(loss, lower, upper, G, seed):
     ).value
 
 
+def _tune_first_last(eigenvalues):
+    lo, hi = eigenvalues[0], eigenvalues[-1]
+    root_kappa = np.sqrt(hi / lo)
+    beta = ((root_kappa - 1) / (root_kappa + 1)) ** 2
+    return 2 / (lo + hi), 4 / (np.sqrt(hi) + np.sqrt(lo)) ** 2, beta
+
+
+def _tune_rate_not_beta(eigenvalues):
+    t = gridlib.tuned_parameters(eigenvalues)
+    return t.lr_gd, t.lr_hb, t.rate_hb
+
+
 WRONG = [
     (
         "03",
@@ -161,6 +174,22 @@ WRONG = [
     ("05", "e5_6", lambda mlp, seeds, scales, X, y: np.ones((len(seeds), 2)), "best_scales"),
     ("05", "e5_7", lambda mlp, P, perm, signs: P, "outputs"),
     ("05", "e5_8", "a", "not right"),
+    (
+        "06",
+        "e6_1",
+        lambda grad, starts, lr, beta, steps: gridlib.gradient_descent(grad, starts, lr, steps),
+        "plain gradient descent",
+    ),
+    (
+        "06",
+        "e6_1",
+        lambda grad, starts, lr, beta, steps: gridlib.heavy_ball(grad, starts, lr, beta, steps)[1:],
+        "first row",
+    ),
+    ("06", "e6_2", _tune_first_last, "min() and max()"),
+    ("06", "e6_2", _tune_rate_not_beta, "its square"),
+    ("06", "e6_3", "a", "not right"),
+    ("06", "e6_3", "d", "not right"),
 ]
 
 

@@ -158,7 +158,8 @@ TIMING_CELL = """import time
 t0 = time.perf_counter()
 sum(range(10_000))
 elapsed = time.perf_counter() - t0 + 1e-9 * int.from_bytes(__import__("os").urandom(2), "little")
-print(f"took {elapsed * 1e6:.4f} us, {1 / elapsed:,.1f} per second")"""
+print(f"took {elapsed * 1e6:.4f} us, {1 / elapsed:,.1f} per second")
+print("verdict:", "fast" if elapsed * 1e9 % 2 < 1 else "slow")  # words derived from a measurement"""
 
 
 def _measured_notebook(path, source=TIMING_CELL, tags=("measured",)):
@@ -204,10 +205,10 @@ def test_measured_cell_with_new_text_or_source_is_stored_anew(tmp_path):
     path = tmp_path / "99-timed.ipynb"
     _measured_notebook(path)
     assert execute_notebook(path, timeout=60) == 0
-    # The same source, but the stored output says something else (e.g. edited by hand, or
-    # stale): only numbers may differ for it to be kept.
+    # The same source, but the stored output has another shape (e.g. edited by hand, or
+    # stale): only what the lines say may differ for it to be kept.
     nb = nbformat.read(path, as_version=4)
-    nb.cells[0].outputs[0].text = "took 1.0 us, 2.0 per second -- hand-written\n"
+    nb.cells[0].outputs[0].text = "took 1.0 us, 2.0 per second\nverdict: fast\n-- hand-written\n"
     nbformat.write(nb, path)
     assert execute_notebook(path, timeout=60) == 0
     assert "hand-written" not in _timing_text(path)

@@ -132,7 +132,7 @@ TAG_CHECK_OUTPUT = "nbval-check-output"
 TAG_IGNORE_OUTPUT = "nbval-ignore-output"
 TAG_SKIP = "nbval-skip"
 #: A cell whose output is a measurement that varies run to run (a timing). ``make solutions``
-#: keeps its stored output when this run printed the same text with other numbers, so two runs
+#: keeps its stored output when this run printed the same lines with other numbers, so two runs
 #: store the same bytes; ``--remeasure`` stores this run's numbers.
 TAG_MEASURED = "measured"
 

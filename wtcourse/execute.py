@@ -18,8 +18,9 @@ atomically (temporary file + rename) with:
   replaced by ids derived from the cell id;
 * measurements kept: a cell tagged :data:`~wtcourse.contract.TAG_MEASURED` (a timing)
   keeps its stored output when that output was stored by this command from the same
-  source and this run printed the same text apart from its numbers; otherwise (or with
-  ``--remeasure``) this run's output is stored. Every cell still runs.
+  source and this run's output has the same shape (the same kinds of output, the same
+  number of lines each: what a measurement prints, and the words it derives from its
+  numbers, may differ); otherwise (or with ``--remeasure``) this run's output is stored. Every cell still runs.
 
 so that running the same notebook twice stores the same bytes.
 
@@ -35,10 +36,8 @@ import argparse
 import base64
 import copy
 import hashlib
-import json
 import math
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -170,16 +169,27 @@ def clean_for_storage(nb: Any) -> Any:
     return nb
 
 
-_NUMBER_RE = re.compile(r"[-+]?(?:\d[\d,_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
-
-
 def _source_key(cell: Any) -> str:
     return hashlib.sha256(cell.source.encode("utf-8")).hexdigest()[:16]
 
 
-def _masked(outputs: Any) -> str:
-    """`outputs` as text with every number replaced by ``#``: what a measurement printed."""
-    return _NUMBER_RE.sub("#", json.dumps(outputs, sort_keys=True, ensure_ascii=False))
+def _shape(outputs: Any) -> list[tuple[Any, ...]]:
+    """What stays when a measurement is repeated: each output's kind, MIME types and lines."""
+    shape = []
+    for out in outputs:
+        data = out.get("data", {})
+        lines = [str(v).count("\n") for _, v in sorted(data.items()) if isinstance(v, str)]
+        text = out.get("text", "")
+        shape.append(
+            (
+                out.get("output_type"),
+                out.get("name"),
+                sorted(data),
+                lines,
+                text.count("\n") if isinstance(text, str) else None,
+            )
+        )
+    return shape
 
 
 def _measured_cells(nb: Any) -> list[Any]:
@@ -192,7 +202,7 @@ def keep_measurements(before: Any, after: Any, remeasure: bool = False) -> list[
     `before` is the notebook as it was stored, `after` the same notebook just executed and
     cleaned (changed in place). A measured cell keeps its stored outputs when they were
     stored by ``make solutions`` from the same source (its key in the notebook metadata
-    ``measured``) and the two outputs agree once every number is masked. The keys of the
+    ``measured``) and the two outputs have the same :func:`_shape`. The keys of the
     cells run now are recorded in `after`'s metadata. Returns the ids of the cells kept.
     """
     stored_keys = before.metadata.get(META_KEY, {}).get("measured", {})
@@ -207,7 +217,7 @@ def keep_measurements(before: Any, after: Any, remeasure: bool = False) -> list[
             and prev is not None
             and stored_keys.get(cid) == key
             and _source_key(prev) == key
-            and _masked(prev.outputs) == _masked(cell.outputs)
+            and _shape(prev.outputs) == _shape(cell.outputs)
         ):
             cell.outputs = copy.deepcopy(prev.outputs)
             kept.append(cid)
@@ -340,7 +350,7 @@ def execute_notebook(
     note = ""
     if kept:
         note = (
-            f"; kept the stored measurements of {', '.join(kept)} (same text, other numbers: "
+            f"; kept the stored measurements of {', '.join(kept)} (same shape, other numbers: "
             "--remeasure stores this run's)"
         )
     print(f"executed {path} ({size / 1e3:.0f} kB){note}", file=out)
