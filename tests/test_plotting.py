@@ -36,11 +36,19 @@ def test_title_sits_below_the_mode_bar_and_inside_the_width(title):
     fig = plotting.decorate(go.Figure(), title=title, xaxis_title="a", yaxis_title="b", width=900)
     lines = fig.layout.title.text.split("<br>")
     assert max(len(line) for line in lines) * 8.5 <= 900 - 100 + 8.5
-    # the title is anchored to the top of the plot area and grows upward into the margin,
-    # which leaves the mode bar's strip free
-    assert fig.layout.title.yref == "paper" and fig.layout.title.yanchor == "bottom"
-    free = fig.layout.margin.t - len(lines) * _core._TITLE_PX - fig.layout.title.pad.b
-    assert free >= _core._MODEBAR_PX
+    if len(lines) == 1:
+        # anchored to the top of the plot area, growing upward into the margin, which
+        # leaves the mode bar's strip free
+        assert fig.layout.title.yref == "paper" and fig.layout.title.yanchor == "bottom"
+        free = fig.layout.margin.t - _core._TITLE_PX - fig.layout.title.pad.b
+        assert free >= _core._MODEBAR_PX
+    else:
+        # wrapped: hung from below the mode bar, one line lower per extra line (plotly draws
+        # wrapped titles higher than their anchor), with the margin grown to hold every line
+        assert fig.layout.title.yref == "container" and fig.layout.title.yanchor == "top"
+        hang = (1 - fig.layout.title.y) * fig.layout.height
+        assert hang >= _core._MODEBAR_PX + (len(lines) - 1) * _core._TITLE_PX
+        assert fig.layout.margin.t >= hang + len(lines) * _core._TITLE_PX
 
 
 def test_equal_axes_only_when_asked(post):

@@ -141,12 +141,15 @@ _LOADER = """
     if (!title || !title.text) { return; }
     var font = (title.font && title.font.size) || ((layout.font && layout.font.size) || 12) * 1.4;
     var lines = String(title.text).split(/<br\\s*\\/?>/i).length;
-    var need = Math.ceil(BAR + 1.3 * font * lines + 10);
+    // plotly draws a wrapped title higher than its anchor (measured: most of a line per
+    // extra line), so a wrapped title hangs one line lower per extra line.
+    var drop = Math.ceil(1.3 * font * (lines - 1));
+    var need = Math.ceil(BAR + drop + 1.3 * font * lines + 10);
     layout.margin = Object.assign({}, layout.margin);
     var top = layout.margin.t === undefined ? 100 : layout.margin.t;
     if (top < need) { layout.margin.t = need; }
     title.yref = "container"; title.y = 1; title.yanchor = "top";
-    title.pad = Object.assign({}, title.pad, {t: BAR});
+    title.pad = Object.assign({}, title.pad, {t: BAR + drop});
   }
   var nodes = document.querySelectorAll("script.wt-plotly-data");
   for (var i = 0; i < nodes.length; i++) {

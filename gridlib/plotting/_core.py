@@ -175,18 +175,16 @@ def decorate(
         )
     text, lines = _wrap(title, width)
     top = _MODEBAR_PX + lines * _TITLE_PX + 16
+    # One line sits on the plot area (pad below). A wrapped title is drawn higher than its
+    # anchor says (plotly shifts it up by about a line per extra line; measured in Chromium),
+    # so it hangs from a point that far below the mode bar, with the margin grown to match.
+    place: dict[str, Any] = dict(y=1, yref="paper", yanchor="bottom", pad=dict(b=12))
+    if lines > 1:
+        hang = _MODEBAR_PX + 8 + (lines - 1) * _TITLE_PX
+        place = dict(yref="container", y=1 - hang / height, yanchor="top")
+        top = hang + lines * _TITLE_PX + 12
     fig.update_layout(
-        title=dict(
-            text=text,
-            x=0,
-            xref="paper",
-            xanchor="left",
-            y=1,
-            yref="paper",
-            yanchor="bottom",
-            pad=dict(b=12),
-            font=dict(size=16),
-        ),
+        title=dict(text=text, x=0, xref="paper", xanchor="left", font=dict(size=16), **place),
         width=width,
         height=height,
         margin=dict(l=70, r=30, t=top, b=60),
