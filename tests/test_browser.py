@@ -127,6 +127,32 @@ def titles_under_mode_bar(driver) -> list[str]:
     )
 
 
+def crowded_legends(driver) -> list[list[str]]:
+    """Figures whose legend meets an axis title, tick labels or the plot area, or leaves the
+    figure: ``[figure id, what it meets]``."""
+    return driver.execute_script(
+        """
+        function meets(a, b) {
+          return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+        }
+        const out = [];
+        document.querySelectorAll('div.wt-plotly').forEach(d => {
+          const lg = d.querySelector('.legend');
+          if (!lg) { return; }
+          const L = lg.getBoundingClientRect(), D = d.getBoundingClientRect();
+          if (L.bottom > D.bottom + 1 || L.top < D.top) { out.push([d.id, 'outside']); }
+          const plot = d.querySelector('.nsewdrag');
+          if (plot && meets(L, plot.getBoundingClientRect())) { out.push([d.id, 'plot area']); }
+          d.querySelectorAll('.g-xtitle, .g-ytitle, .xtick').forEach(t => {
+            if (t.textContent.trim() && meets(L, t.getBoundingClientRect())) {
+              out.push([d.id, t.textContent.trim().slice(0, 40)]);
+            }
+          });
+        });
+        return out;"""
+    )
+
+
 def browser_resources(driver) -> list[str]:
     """Every resource the page loaded (including those the browser took from its cache)."""
     return driver.execute_script(
@@ -176,7 +202,8 @@ def slider_figures(driver):
 
 def check_page(driver, server, which: str, name: str) -> int:
     """Load a page: no JS error, no failed request, nothing fetched from elsewhere, every
-    figure drawn with its title clear of the mode bar. Returns the number of figures."""
+    figure drawn with its title clear of the mode bar and its legend clear of the axis titles,
+    tick labels and plot. Returns the number of figures."""
     path = f"{which}/{name}.html"
     load(driver, server, path)
     n_figures = driver.execute_script("return document.querySelectorAll('div.wt-plotly').length;")
@@ -194,6 +221,7 @@ def check_page(driver, server, which: str, name: str) -> int:
     assert wt_browser.page_errors(driver) == [], f"JavaScript errors on {path}"
     assert foreign_resources(driver, server.url) == []
     assert titles_under_mode_bar(driver) == [], f"titles under the mode bar on {path}"
+    assert crowded_legends(driver) == [], f"legends over other parts of figures on {path}"
     return n_figures
 
 

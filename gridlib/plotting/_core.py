@@ -115,6 +115,8 @@ _SYMBOLS_3D = {
     "circle": "circle",
 }
 _TITLE_PX = 22  # height of one title line (font 16) in pixels
+_LEGEND_GAP_PX = 62  # from the plot area's bottom to the legend: tick labels and x-axis title
+_LOG_TICKS_PX = 14  # a log x-axis's second row of tick labels
 _MODEBAR_PX = 34  # plotly's mode bar sits in the top 34 px of the figure, right-aligned
 _COLORBAR_PX = 80  # a colour bar (thickness 14, ticks, side title) takes about 80 px on the right
 #: Above this ratio of the two axes' units per pixel, a figure whose overlays compare
@@ -183,13 +185,16 @@ def decorate(
         hang = _MODEBAR_PX + 8 + (lines - 1) * _TITLE_PX
         place = dict(yref="container", y=1 - hang / height, yanchor="top")
         top = hang + lines * _TITLE_PX + 12
+    # The legend starts a fixed number of pixels below the plot area, under the x-axis title
+    # (lower under a log axis: its minor tick labels take a second row), at any figure height.
+    legend_gap = (_LEGEND_GAP_PX + (_LOG_TICKS_PX if log_x else 0)) / max(height - top - 60, 100)
     fig.update_layout(
         title=dict(text=text, x=0, xref="paper", xanchor="left", font=dict(size=16), **place),
         width=width,
         height=height,
         margin=dict(l=70, r=30, t=top, b=60),
         showlegend=legend,
-        legend=dict(orientation="h", x=0, xanchor="left", y=-0.14, yanchor="top"),
+        legend=dict(orientation="h", x=0, xanchor="left", y=-legend_gap, yanchor="top"),
         template="plotly_white",
     )
     fig.update_xaxes(
